@@ -1,0 +1,241 @@
+"""One evaluation in, telemetry out: a span event in a span, a log record outside, metrics and a summary always.
+
+The hot path checks first and builds second: an unsampled span, or nothing configured to receive records, costs
+a contextvar read and a couple of attribute checks.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Callable, Mapping, MutableMapping
+from functools import lru_cache
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry._logs import get_logger
+from opentelemetry.trace import Span
+
+# The key under which the trace API stores the current span; reading it directly skips two wrapper calls on
+# the path every evaluation takes.
+from opentelemetry.trace.propagation import _SPAN_KEY
+from opentelemetry.util.types import AttributeValue
+
+from ff_otel import _semconv as semconv
+from ff_otel._context import current_frame
+from ff_otel._identity import pseudonymize
+from ff_otel._metrics import Instruments
+from ff_otel._options import Options
+from ff_otel._safe import call_safely
+from ff_otel._values import encode_value, snake_case, truncate
+from ff_otel._version import __version__
+
+_ERROR = "error"
+_START_KEY = "ff_otel.start"
+
+
+class Evaluation:
+    """What one flag evaluation resolved to, whatever flag system it came from."""
+
+    __slots__ = (
+        "error_code",
+        "error_message",
+        "flag_metadata",
+        "key",
+        "provider_name",
+        "reason",
+        "targeting_key",
+        "value",
+        "variant",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        value: object,
+        variant: str | None = None,
+        reason: object = None,
+        error_code: object = None,
+        error_message: str | None = None,
+        flag_metadata: Mapping[str, Any] | None = None,
+        provider_name: str | None = None,
+        targeting_key: str | None = None,
+    ) -> None:
+        self.key = key
+        self.value = value
+        self.variant = variant
+        self.reason = reason
+        self.error_code = error_code
+        self.error_message = error_message
+        self.flag_metadata = flag_metadata
+        self.provider_name = provider_name
+        self.targeting_key = targeting_key
+
+
+class Recorder:
+    """Records evaluations with one set of options."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self._latest = options.semconv != "legacy"
+        self._legacy = options.semconv != "latest"
+        self._appendix_d = options.semconv == "both"
+        self._event_name = semconv.event_name(options.semconv)
+        self._logger = get_logger("ff_otel", __version__, logger_provider=options.logger_provider)
+        # Logger.enabled() arrived in opentelemetry-api 1.45; before it, emitting is the only way to find out.
+        self._logger_enabled = getattr(self._logger, "enabled", _always)
+        self._instruments = Instruments(options.meter_provider) if options.metrics else None
+        self._max_events = options.max_events_per_span
+        # Event counts per span, keyed by id(span) and dropped when the span is collected.
+        self._span_events: dict[int, int] = {}
+        secret = options.secret_key
+        self._context_id_of: Callable[[str], str] = _same
+        if options.pseudonymize_context_id and secret:
+            self._context_id_of = lru_cache(maxsize=4096)(lambda key: pseudonymize(key, secret))
+
+    # Called by the hook's `before` stage: only metrics need anything before the evaluation.
+    def started(self, hook_data: MutableMapping[str, Any]) -> None:
+        instruments = self._instruments
+        if instruments is not None and instruments.live():
+            hook_data[_START_KEY] = time.perf_counter()
+            instruments.active.add(1)
+
+    def record(self, evaluation: Evaluation, hook_data: Mapping[str, Any] | None = None) -> None:
+        """Record one evaluation wherever it belongs. Callers catch what this raises."""
+        span = otel_context.get_current().get(_SPAN_KEY)
+        if span is not None and span.is_recording():  # type: ignore[attr-defined]
+            self._on_span(span, evaluation)  # type: ignore[arg-type]
+        elif (
+            # Outside any span. An unsampled span lands in neither branch: it must not become a log record.
+            (span is None or not span.get_span_context().is_valid)  # type: ignore[attr-defined]
+            and self.options.log_outside_spans
+            and self._logger_enabled(event_name=self._event_name)
+        ):
+            self._logger.emit(
+                timestamp=time.time_ns(), event_name=self._event_name, attributes=self.attributes(evaluation)
+            )
+        instruments = self._instruments
+        if instruments is not None and instruments.live():
+            self._measure(instruments, evaluation, hook_data)
+
+    def _on_span(self, span: Span, evaluation: Evaluation) -> None:
+        frame = current_frame()
+        request = None if frame is None else frame.request
+        if request is not None:
+            request.note(evaluation.key, evaluation.variant)
+        limit = self._max_events
+        if limit is not None:
+            counts = self._span_events
+            span_id = id(span)
+            count = counts.get(span_id)
+            if count is None:
+                count = 0
+                weakref.finalize(span, counts.pop, span_id, None)
+            counts[span_id] = count + 1
+            if count >= limit:
+                span.set_attribute(semconv.DROPPED_EVENTS, count + 1 - limit)
+                return
+        span.add_event(self._event_name, self.attributes(evaluation))
+
+    def attributes(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
+        """The event attributes of `evaluation` in the configured semconv mode."""
+        key = evaluation.key
+        variant = evaluation.variant
+        provider_name = evaluation.provider_name
+        attributes: dict[str, AttributeValue] = {semconv.KEY: key}
+        value = self._value(key, variant, evaluation.value)
+        if self._latest:
+            if variant is not None:
+                attributes[semconv.RESULT_VARIANT] = variant
+            if value is not None:
+                attributes[semconv.RESULT_VALUE] = value
+            reason = evaluation.reason
+            attributes[semconv.RESULT_REASON] = "unknown" if reason is None else snake_case(reason)
+            if provider_name:
+                attributes[semconv.PROVIDER_NAME] = provider_name
+            metadata = evaluation.flag_metadata
+            context_id = None
+            if metadata:
+                self._metadata(metadata, attributes)
+                context_id = metadata.get(semconv.METADATA_CONTEXT_ID)
+            if context_id is None:
+                context_id = self._context_id(evaluation.targeting_key)
+            if context_id is not None:
+                attributes[semconv.CONTEXT_ID] = truncate(str(context_id), self.options.max_value_length)
+            error_code = evaluation.error_code
+            if error_code is not None or reason == "ERROR":
+                attributes[semconv.ERROR_TYPE] = _ERROR_GENERAL if error_code is None else snake_case(error_code)
+                message = evaluation.error_message
+                if message:
+                    message = truncate(str(message), self.options.max_value_length)
+                    attributes[semconv.ERROR_MESSAGE] = message
+                    if self._appendix_d:
+                        attributes[semconv.APPENDIX_D_ERROR_MESSAGE] = message
+        if self._legacy:
+            if provider_name:
+                attributes[semconv.LEGACY_PROVIDER_NAME] = provider_name
+            # The older conventions put a stringified value where there is no variant.
+            legacy_variant = variant if variant is not None else None if value is None else str(value)
+            if legacy_variant is not None:
+                attributes[semconv.LEGACY_VARIANT] = legacy_variant
+        return attributes
+
+    def _value(self, key: str, variant: str | None, value: object) -> AttributeValue | None:
+        options = self.options
+        capture = options.capture_value
+        if capture == "never" or (capture == "auto" and variant is not None):
+            return None
+        if key in options.value_denylist or (
+            options.value_allowlist is not None and key not in options.value_allowlist
+        ):
+            return None
+        if options.redact is not None:
+            value = call_safely(f"ff_otel redact callable raised for flag {key!r}", options.redact, key, value)
+            if value is None:
+                return None
+        return encode_value(value, options.max_value_length)
+
+    def _metadata(self, metadata: Mapping[str, Any], attributes: dict[str, AttributeValue]) -> None:
+        limit = self.options.max_value_length
+        set_id = metadata.get(semconv.METADATA_FLAG_SET_ID)
+        if set_id is not None:
+            attributes[semconv.SET_ID] = truncate(str(set_id), limit)
+        version = metadata.get(semconv.METADATA_VERSION)
+        if version is not None:
+            attributes[semconv.VERSION] = truncate(str(version), limit)
+
+    def _context_id(self, targeting_key: str | None) -> str | None:
+        frame = current_frame()
+        if frame is not None and frame.context_id is not None and frame.targeting_key == targeting_key:
+            return frame.context_id
+        return None if targeting_key is None else self._context_id_of(targeting_key)
+
+    def _measure(self, instruments: Instruments, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
+        failed = evaluation.error_code is not None or evaluation.reason == "ERROR"
+        attributes: dict[str, AttributeValue] = {semconv.KEY: evaluation.key}
+        if evaluation.variant is not None:
+            attributes[semconv.RESULT_VARIANT] = evaluation.variant
+        if evaluation.reason is not None:
+            attributes[semconv.RESULT_REASON] = snake_case(evaluation.reason)
+        if evaluation.provider_name:
+            attributes[semconv.PROVIDER_NAME] = evaluation.provider_name
+        if failed:
+            code = evaluation.error_code
+            attributes[semconv.ERROR_TYPE] = _ERROR_GENERAL if code is None else snake_case(code)
+        instruments.requests.add(1, attributes)
+        (instruments.errors if failed else instruments.success).add(1, attributes)
+        started = None if hook_data is None else hook_data.get(_START_KEY)
+        if started is not None:
+            instruments.active.add(-1)
+            instruments.duration.record(time.perf_counter() - started, attributes)
+
+
+_ERROR_GENERAL = "general"
+
+
+def _always(**_: object) -> bool:
+    return True
+
+
+def _same(key: str) -> str:
+    return key

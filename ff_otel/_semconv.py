@@ -1,0 +1,61 @@
+"""Every telemetry name ff-otel emits, and how one evaluation maps onto them.
+
+This is the only module that spells the attribute and event names: the OpenTelemetry feature-flag semantic
+conventions (v1.44, release candidate), the OpenFeature spec's Appendix D, and the older names that many
+backends still read.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+SemconvMode = Literal["latest", "legacy", "both"]
+SEMCONV_MODES: Final = ("latest", "legacy", "both")
+
+# Event names.
+EVALUATION_EVENT: Final = "feature_flag.evaluation"
+LEGACY_EVENT: Final = "feature_flag"
+
+# Current attributes (semantic conventions v1.44, Appendix D).
+KEY: Final = "feature_flag.key"
+RESULT_VARIANT: Final = "feature_flag.result.variant"
+RESULT_VALUE: Final = "feature_flag.result.value"
+RESULT_REASON: Final = "feature_flag.result.reason"
+PROVIDER_NAME: Final = "feature_flag.provider.name"
+CONTEXT_ID: Final = "feature_flag.context.id"
+SET_ID: Final = "feature_flag.set.id"
+VERSION: Final = "feature_flag.version"
+ERROR_TYPE: Final = "error.type"
+ERROR_MESSAGE: Final = "feature_flag.error.message"
+
+# Appendix D names the message `error.message`; `both` mode carries it too.
+APPENDIX_D_ERROR_MESSAGE: Final = "error.message"
+
+# Pre-1.32 names (the older span and log conventions).
+LEGACY_PROVIDER_NAME: Final = "feature_flag.provider_name"
+LEGACY_VARIANT: Final = "feature_flag.variant"
+
+# Flag metadata keys that Appendix D maps onto attributes.
+METADATA_CONTEXT_ID: Final = "contextId"
+METADATA_FLAG_SET_ID: Final = "flagSetId"
+METADATA_VERSION: Final = "version"
+
+# ff-otel's own span attributes live in its own namespace, as OpenTelemetry asks of custom attributes.
+# The per-request summary on the request span, for backends that do not index span events:
+SUMMARY_FLAGS: Final = "ff_otel.flags"  # distinct "key=variant" strings, capped
+SUMMARY_FLAG_COUNT: Final = "ff_otel.flags.count"  # distinct flags, uncapped
+SUMMARY_EVALUATION_COUNT: Final = "ff_otel.evaluations"  # every evaluation in the request
+# On any span that reached `max_events_per_span`: the evaluations not recorded as events.
+DROPPED_EVENTS: Final = "ff_otel.evaluations.dropped"
+
+# Metrics, named as the OpenFeature SDKs' metrics hooks name them.
+METRIC_REQUESTS: Final = "feature_flag.evaluation_requests_total"
+METRIC_SUCCESS: Final = "feature_flag.evaluation_success_total"
+METRIC_ERRORS: Final = "feature_flag.evaluation_error_total"
+METRIC_ACTIVE: Final = "feature_flag.evaluation_active_count"
+METRIC_DURATION: Final = "feature_flag.evaluation.duration"
+
+
+def event_name(mode: SemconvMode) -> str:
+    """The span event and log record name for one evaluation in `mode`."""
+    return LEGACY_EVENT if mode == "legacy" else EVALUATION_EVENT

@@ -1,0 +1,5 @@
+"""ff-otel for Django."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""ff-otel for Flask."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
