@@ -1,0 +1,166 @@
+"""The transaction context is scoped to its block and always restored."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from openfeature.evaluation_context import EvaluationContext
+from openfeature.transaction_context import (
+    ContextVarsTransactionContextPropagator,
+    get_transaction_context,
+    set_transaction_context,
+    set_transaction_context_propagator,
+)
+
+import ff_otel
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _current_key() -> str | None:
+    return get_transaction_context().targeting_key
+
+
+def test_the_block_sets_the_context_and_restores_it_even_on_errors() -> None:
+    ff_otel.install()
+    assert _current_key() is None
+    seen: list[EvaluationContext] = []
+
+    def request() -> None:
+        with ff_otel.evaluation_context("alice", attributes={"plan": "pro"}):
+            seen.append(get_transaction_context())
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        request()
+    assert [(c.targeting_key, c.attributes) for c in seen] == [("alice", {"plan": "pro"})]
+    assert _current_key() is None
+
+
+def test_nested_blocks_restore_the_outer_one() -> None:
+    ff_otel.install()
+    with ff_otel.evaluation_context("outer"):
+        with ff_otel.evaluation_context("inner"):
+            assert _current_key() == "inner"
+        assert _current_key() == "outer"
+    assert _current_key() is None
+
+
+def test_a_reused_thread_does_not_see_the_previous_requests_user() -> None:
+    """The SDK's own propagator leaks here; ff-otel's, installed in its place, does not."""
+    set_transaction_context_propagator(ContextVarsTransactionContextPropagator())
+    ff_otel.install()
+    seen: list[str | None] = []
+
+    def request(user: str | None) -> None:
+        if user is None:
+            seen.append(_current_key())
+            return
+        with ff_otel.evaluation_context(user):
+            seen.append(_current_key())
+
+    with ThreadPoolExecutor(max_workers=1) as worker:  # one thread serves both requests
+        worker.submit(request, "alice").result()
+        worker.submit(request, None).result()
+    assert seen == ["alice", None]
+
+
+def test_the_sdk_propagator_alone_does_leak_which_is_why_it_is_replaced() -> None:
+    set_transaction_context_propagator(ContextVarsTransactionContextPropagator())
+    seen: list[str | None] = []
+
+    def request(user: str | None) -> None:
+        if user is not None:
+            set_transaction_context(EvaluationContext(user))
+        seen.append(_current_key())
+
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(request, "alice").result()
+        worker.submit(request, None).result()
+    assert seen == ["alice", "alice"]
+
+
+def test_threads_each_keep_their_own_context() -> None:
+    ff_otel.install()
+    barrier = threading.Barrier(8)
+    mismatches: list[tuple[str, str | None]] = []
+
+    def request(user: str) -> None:
+        with ff_otel.evaluation_context(user):
+            barrier.wait()
+            for _ in range(200):
+                if _current_key() != user:
+                    mismatches.append((user, _current_key()))
+
+    threads = [threading.Thread(target=request, args=(f"user-{i}",)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert mismatches == []
+    assert _current_key() is None
+
+
+@pytest.mark.anyio
+async def test_asyncio_tasks_each_keep_their_own_context() -> None:
+    ff_otel.install()
+
+    async def request(user: str) -> list[str | None]:
+        async with ff_otel.evaluation_context(user):
+            seen = []
+            for _ in range(20):
+                await asyncio.sleep(0)
+                seen.append(_current_key())
+            return seen
+
+    results = await asyncio.gather(*(request(f"user-{i}") for i in range(10)))
+    assert results == [[f"user-{i}"] * 20 for i in range(10)]
+    assert _current_key() is None
+
+
+def test_a_direct_set_inside_a_block_ends_with_the_block() -> None:
+    ff_otel.install()
+    with ff_otel.evaluation_context("alice"):
+        set_transaction_context(EvaluationContext("bob"))
+        assert _current_key() == "bob"
+    assert _current_key() is None
+
+
+def test_identify_rebinds_the_rest_of_the_block_and_warns_outside_one(caplog: pytest.LogCaptureFixture) -> None:
+    ff_otel.install()
+    with ff_otel.evaluation_context(attributes={"country": "NL"}):
+        assert _current_key() is None
+        ff_otel.identify(42, attributes={"plan": "pro"})
+        context = get_transaction_context()
+        assert context.targeting_key == "42"
+        assert context.attributes == {"country": "NL", "plan": "pro"}
+    assert _current_key() is None
+
+    ff_otel.identify("nobody")
+    assert "outside a request" in caplog.text
+    assert _current_key() is None
+
+
+def test_an_application_propagator_is_left_in_place_and_still_restored() -> None:
+    class OwnPropagator:
+        def __init__(self) -> None:
+            self.context = EvaluationContext()
+
+        def get_transaction_context(self) -> EvaluationContext:
+            return self.context
+
+        def set_transaction_context(self, context: EvaluationContext) -> None:
+            self.context = context
+
+    own = OwnPropagator()
+    set_transaction_context_propagator(own)
+    ff_otel.install()
+    with ff_otel.evaluation_context("alice"):
+        assert own.context.targeting_key == "alice"
+    assert own.context.targeting_key is None

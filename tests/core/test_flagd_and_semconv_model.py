@@ -1,0 +1,101 @@
+"""Real flagd evaluations, every event checked against the semantic-conventions model in ../shared/reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openfeature import api
+from openfeature.contrib.provider.flagd import FlagdProvider
+from openfeature.contrib.provider.flagd.config import ResolverType
+
+import ff_otel
+from tests.conftest import Telemetry
+
+FLAGS_FILE = Path(__file__).with_name("flagd_flags.json")
+MODEL = Path(__file__).resolve().parents[3] / "shared" / "reference" / "semconv-model"
+_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "any": (str, bool, int, float)}
+
+
+@pytest.fixture
+def flagd() -> Iterator[None]:
+    api.set_provider_and_wait(FlagdProvider(resolver_type=ResolverType.FILE, offline_flag_source_path=str(FLAGS_FILE)))
+    yield
+    api.shutdown()
+
+
+def _evaluate_everything(telemetry: Telemetry) -> list[dict[str, Any]]:
+    client = api.get_client()
+    with telemetry.tracer.start_as_current_span("request"):
+        with ff_otel.evaluation_context("user-1", attributes={"email": "ada@example.com"}):
+            assert client.get_boolean_value("new-checkout", False) is True  # targeting match
+        with ff_otel.evaluation_context("user-2", attributes={"email": "bob@elsewhere.org"}):
+            assert client.get_boolean_value("new-checkout", True) is False  # default variant
+        client.get_string_value("banner-color", "grey")  # static
+        client.get_boolean_value("retired-flag", True)  # disabled
+        client.get_boolean_value("no-such-flag", True)  # flag_not_found
+        client.get_boolean_value("banner-color", True)  # type_mismatch
+    (span,) = telemetry.spans()
+    return [{"name": e.name, **dict(e.attributes or {})} for e in span.events]
+
+
+@pytest.mark.usefixtures("flagd")
+def test_flagd_variants_reasons_and_metadata_become_attributes(telemetry: Telemetry) -> None:
+    ff_otel.install()
+    matched, default, static, disabled, missing, mismatch = _evaluate_everything(telemetry)
+
+    assert matched["feature_flag.result.variant"] == "on"
+    assert matched["feature_flag.result.reason"] == "targeting_match"
+    assert matched["feature_flag.context.id"] == "user-1"
+    assert matched["feature_flag.set.id"] == "checkout-service"
+    assert matched["feature_flag.version"] == "12"  # the flag's own version wins over the set's
+    assert matched["feature_flag.provider.name"] == "FlagdProvider"
+    assert default["feature_flag.result.reason"] == "default"
+    assert static["feature_flag.result.reason"] == "static"
+    assert static["feature_flag.version"] == "7"
+    assert disabled["feature_flag.result.reason"] == "disabled"
+    assert disabled["feature_flag.result.value"] is True  # no variant: the value
+    assert missing["error.type"] == "flag_not_found"
+    assert mismatch["error.type"] == "type_mismatch"
+    assert "error.type" not in matched
+
+
+def _model() -> tuple[dict[str, Any], dict[str, Any]]:
+    registry = yaml.safe_load((MODEL / "registry.yaml").read_text())
+    events = yaml.safe_load((MODEL / "events.yaml").read_text())
+    attributes = {a["id"]: a for group in registry["groups"] for a in group["attributes"]}
+    (event,) = [g for g in events["groups"] if g["type"] == "event"]
+    return attributes, event
+
+
+@pytest.mark.usefixtures("flagd")
+def test_every_latest_event_matches_the_semantic_conventions_model(telemetry: Telemetry) -> None:
+    registry, model = _model()
+    refs = {a["ref"]: a for a in model["attributes"]}
+    ff_otel.install()
+    events = _evaluate_everything(telemetry)
+    assert len(events) == 6
+
+    for event in events:
+        assert event.pop("name") == model["name"]
+        for name, value in event.items():
+            assert name in refs, f"{name} is not an attribute of {model['name']}"
+            if name in registry:
+                kind = registry[name]["type"]
+                if isinstance(kind, dict):  # an enum: the standard reasons must use its members
+                    assert value in {m["value"] for m in kind["members"]}, (name, value)
+                else:
+                    assert isinstance(value, _TYPES[kind]), (name, value)
+            else:
+                assert isinstance(value, str), (name, value)  # error.type comes from the general registry
+        for name, ref in refs.items():
+            if ref["requirement_level"] == "required":
+                assert name in event, f"required {name} missing"
+        failed = event["feature_flag.result.reason"] == "error"
+        assert ("error.type" in event) == failed  # if and only if the evaluation failed
+        assert ("feature_flag.error.message" in event) == failed
+        # Conditionally required: the variant when the provider gave one, else the value.
+        assert ("feature_flag.result.variant" in event) != ("feature_flag.result.value" in event)

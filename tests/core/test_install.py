@@ -1,0 +1,85 @@
+"""install() and uninstall(), and option validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openfeature import api
+from openfeature.transaction_context import ContextVarsTransactionContextPropagator, set_transaction_context_propagator
+
+import ff_otel
+from ff_otel._context import propagator_is_ours
+from tests.conftest import Telemetry
+
+
+@pytest.mark.usefixtures("flags")
+def test_installing_twice_never_records_an_evaluation_twice(telemetry: Telemetry) -> None:
+    first = ff_otel.install()
+    second = ff_otel.install(semconv="both")
+    assert first.hook is second.hook
+    assert api.get_hooks().count(first.hook) == 1  # type: ignore[arg-type]
+    with telemetry.tracer.start_as_current_span("request"):
+        api.get_client().get_boolean_value("new-checkout", False)
+
+    (span,) = telemetry.spans()
+    (event,) = span.events
+    assert "feature_flag.variant" in (event.attributes or {})  # the later options are in force
+
+
+def test_install_comes_back_after_the_global_hooks_were_cleared() -> None:
+    installation = ff_otel.install()
+    api.clear_hooks()
+    ff_otel.install()
+    assert api.get_hooks() == [installation.hook]
+
+
+def test_uninstall_removes_only_its_hook_and_restores_the_propagator() -> None:
+    other = ff_otel.FeatureFlagHook.__mro__[1]()  # a plain OpenFeature Hook of the application's
+    api.add_hooks([other])
+    sdk_propagator = ContextVarsTransactionContextPropagator()
+    set_transaction_context_propagator(sdk_propagator)
+
+    ff_otel.install()
+    assert propagator_is_ours()
+    ff_otel.uninstall()
+
+    assert api.get_hooks() == [other]
+    assert not propagator_is_ours()
+    ff_otel.uninstall()  # a second call is harmless
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"semconv": "newest"}, "'semconv' must be one of latest, legacy, both"),
+        ({"capture_value": True}, "'capture_value' must be one of auto, always, never"),
+        ({"max_value_length": 0}, "'max_value_length' must be a positive integer"),
+        ({"max_events_per_span": -1}, "'max_events_per_span' must be a positive integer"),
+        ({"redact": "yes"}, "'redact' must be callable"),
+        ({"value_denylist": "secret-flag"}, "'value_denylist' must be a collection of flag keys"),
+        ({"metrics": "on"}, "'metrics' must be True or False"),
+        ({"pseudonymize_context_id": True}, "'pseudonymize_context_id' needs 'secret_key'"),
+        ({"tracer_provider": object()}, "'tracer_provider' must be a opentelemetry.trace.TracerProvider"),
+        ({"semconvv": "latest"}, "unknown ff_otel option 'semconvv'"),
+    ],
+)
+def test_a_bad_option_raises_at_once_naming_it(options: dict[str, Any], message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message.replace("(", r"\(")):
+        ff_otel.install(**options)
+    assert ff_otel.current_installation() is None
+
+
+def test_the_kill_switch_keeps_everything_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ff_otel.ENABLED_ENV, "false")
+    installation = ff_otel.install()
+    assert not installation.active
+    assert api.get_hooks() == []
+
+
+def test_adapter_options_split_from_core_options_and_reject_unknown_names() -> None:
+    options, adapter = ff_otel.split_options({"semconv": "both", "excluded_urls": ["/health", "/metrics"]})
+    assert options.semconv == "both"
+    assert adapter.excluded_urls == ("/health", "/metrics")
+    with pytest.raises(TypeError, match="unknown ff_otel option 'context_bulder'"):
+        ff_otel.split_options({"context_bulder": dict})
