@@ -9,8 +9,11 @@ from openfeature.evaluation_context import EvaluationContext
 from openfeature.flag_evaluation import FlagEvaluationDetails, FlagValueType
 from openfeature.hook import Hook, HookContext, HookHints
 
+from ff_otel import _in_progress
 from ff_otel._recorder import Evaluation, Recorder
 from ff_otel._safe import report
+
+_IN_PROGRESS_KEY = "ff_otel.in_progress"
 
 
 class FeatureFlagHook(Hook):
@@ -20,10 +23,14 @@ class FeatureFlagHook(Hook):
         self.recorder = recorder
 
     def before(self, hook_context: HookContext, hints: HookHints) -> EvaluationContext | None:
-        try:
-            self.recorder.started(hook_context.hook_data)
-        except Exception as error:  # an exception here would turn the evaluation into an error
-            report("ff_otel could not start timing a flag evaluation", error)
+        # Only metrics and vendor de-duplication need this stage; without them it must cost nothing.
+        if _in_progress.tracking or self.recorder.timing:
+            try:
+                if _in_progress.tracking:
+                    hook_context.hook_data[_IN_PROGRESS_KEY] = _in_progress.enter(hook_context.flag_key)
+                self.recorder.started(hook_context.hook_data)
+            except Exception as error:  # an exception here would turn the evaluation into an error
+                report("ff_otel could not start an evaluation's record", error)
         return None
 
     def finally_after(
@@ -33,28 +40,33 @@ class FeatureFlagHook(Hook):
         hints: HookHints,
     ) -> None:
         try:
-            self.recorder.record(evaluation_of(hook_context, details), hook_context.hook_data)
+            recorder = self.recorder
+            # Check first, build second: most evaluations in production are not sampled.
+            destination = recorder.destination()
+            if destination is not None or recorder.measuring():
+                recorder.deliver(destination, evaluation_of(hook_context, details), hook_context.hook_data)
         except Exception as error:
             report("ff_otel could not record a flag evaluation", error)
+        finally:
+            if _in_progress.tracking:
+                _in_progress.leave(hook_context.hook_data.get(_IN_PROGRESS_KEY))
 
 
 def evaluation_of(hook_context: HookContext, details: FlagEvaluationDetails[Any]) -> Evaluation:
     """The evaluation that OpenFeature resolved, with odd provider output made safe to record."""
     provider = hook_context.provider_metadata
+    provider_name = None if provider is None else provider.name
     metadata = details.flag_metadata
     variant = details.variant
+    targeting_key = hook_context.evaluation_context.targeting_key
     return Evaluation(
         details.flag_key,
         details.value,
-        variant if variant is None or isinstance(variant, str) else str(variant),
+        variant if variant is None or type(variant) is str else str(variant),
         details.reason,
         details.error_code,
         details.error_message,
-        metadata if isinstance(metadata, Mapping) else None,
-        None if provider is None else _text(provider.name),
-        _text(hook_context.evaluation_context.targeting_key),
+        metadata if type(metadata) is dict or isinstance(metadata, Mapping) else None,
+        provider_name if provider_name is None or type(provider_name) is str else str(provider_name),
+        targeting_key if targeting_key is None or type(targeting_key) is str else str(targeting_key),
     )
-
-
-def _text(value: object) -> str | None:
-    return value if value is None or isinstance(value, str) else str(value)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ff_otel._context import current_frame
+from ff_otel._in_progress import under_openfeature
 from ff_otel._install import current_installation
 from ff_otel._recorder import Evaluation
 from ff_otel._safe import report
@@ -26,12 +27,13 @@ def record_evaluation(
     """Record one evaluation from any flag system, exactly as the OpenFeature hook records its own.
 
     The targeting key defaults to the one bound by the current request or `evaluation_context` block.
-    Does nothing until `ff_otel.install()` has been called.
+    Does nothing until `ff_otel.install()` has been called, nor inside an OpenFeature evaluation of the same
+    flag (a vendor SDK called by its OpenFeature provider), which ff-otel's OpenFeature hook records already.
 
     Usage: ``ff_otel.record_evaluation("new-checkout", True, variant="on", reason="targeting_match")``
     """
     installation = current_installation()
-    if installation is None or installation.hook is None:
+    if installation is None or installation.hook is None or under_openfeature(key):
         return
     try:
         if targeting_key is None:

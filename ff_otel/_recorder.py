@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry._logs import _internal as _logs_internal
 from opentelemetry._logs import get_logger
 from opentelemetry.trace import Span
 
@@ -22,12 +23,12 @@ from opentelemetry.trace.propagation import _SPAN_KEY
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
-from ff_otel._context import current_frame
+from ff_otel._context import _FRAME
 from ff_otel._identity import pseudonymize
 from ff_otel._metrics import Instruments
 from ff_otel._options import Options
 from ff_otel._safe import call_safely
-from ff_otel._values import encode_value, snake_case, truncate
+from ff_otel._values import _snake_cache, encode_value, snake_case, truncate
 from ff_otel._version import __version__
 
 _ERROR = "error"
@@ -86,6 +87,11 @@ class Recorder:
         self._logger_enabled = getattr(self._logger, "enabled", _always)
         self._instruments = Instruments(options.meter_provider) if options.metrics else None
         self._max_events = options.max_events_per_span
+        self._max_length = options.max_value_length
+        self._log_outside_spans = options.log_outside_spans
+        self._capture_auto = options.capture_value == "auto"
+        self.timing = self._instruments is not None
+        """True when the hook must note the start of each evaluation (for the duration metric)."""
         # Event counts per span, keyed by id(span) and dropped when the span is collected.
         self._span_events: dict[int, int] = {}
         secret = options.secret_key
@@ -93,36 +99,63 @@ class Recorder:
         if options.pseudonymize_context_id and secret:
             self._context_id_of = lru_cache(maxsize=4096)(lambda key: pseudonymize(key, secret))
 
-    # Called by the hook's `before` stage: only metrics need anything before the evaluation.
+    # Called by the hook's `before` stage when `timing` is on: only metrics need anything before the evaluation.
     def started(self, hook_data: MutableMapping[str, Any]) -> None:
         instruments = self._instruments
         if instruments is not None and instruments.live():
             hook_data[_START_KEY] = time.perf_counter()
             instruments.active.add(1)
 
-    def record(self, evaluation: Evaluation, hook_data: Mapping[str, Any] | None = None) -> None:
-        """Record one evaluation wherever it belongs. Callers catch what this raises."""
+    def destination(self) -> Span | bool | None:
+        """Where an evaluation made now belongs: the recording span, True for a log record, None for nowhere.
+
+        An unsampled span gives None: what is not sampled must not turn into a log record either.
+        """
         span = otel_context.get_current().get(_SPAN_KEY)
-        if span is not None and span.is_recording():  # type: ignore[attr-defined]
-            self._on_span(span, evaluation)  # type: ignore[arg-type]
-        elif (
-            # Outside any span. An unsampled span lands in neither branch: it must not become a log record.
-            (span is None or not span.get_span_context().is_valid)  # type: ignore[attr-defined]
-            and self.options.log_outside_spans
-            and self._logger_enabled(event_name=self._event_name)
-        ):
+        if span is not None:
+            if span.is_recording():  # type: ignore[attr-defined]
+                return span  # type: ignore[return-value]
+            if span.get_span_context().is_valid:  # type: ignore[attr-defined]
+                return None
+        if self._log_outside_spans and self._logs_enabled():
+            return True
+        return None
+
+    def _logs_enabled(self) -> bool:
+        logger = self._logger
+        # Until an SDK LoggerProvider is set, the API hands out a ProxyLogger with nothing behind it: answer
+        # that case from the proxy's own state instead of three calls down to a no-op logger.
+        if getattr(logger, "_real_logger", logger) is None and _logs_internal._LOGGER_PROVIDER is None:
+            return False
+        return self._logger_enabled(event_name=self._event_name)
+
+    def measuring(self) -> bool:
+        """True when evaluation metrics have somewhere to go."""
+        instruments = self._instruments
+        return instruments is not None and instruments.live()
+
+    def record(self, evaluation: Evaluation) -> None:
+        """Record one evaluation wherever it belongs. Callers catch what this raises."""
+        self.deliver(self.destination(), evaluation, None)
+
+    def deliver(
+        self, destination: Span | bool | None, evaluation: Evaluation, hook_data: Mapping[str, Any] | None
+    ) -> None:
+        """Record `evaluation` at `destination` (from `destination()`), and in the metrics."""
+        if destination is True:
             self._logger.emit(
                 timestamp=time.time_ns(), event_name=self._event_name, attributes=self.attributes(evaluation)
             )
+        elif destination:
+            self._on_span(destination, evaluation)
         instruments = self._instruments
         if instruments is not None and instruments.live():
             self._measure(instruments, evaluation, hook_data)
 
     def _on_span(self, span: Span, evaluation: Evaluation) -> None:
-        frame = current_frame()
-        request = None if frame is None else frame.request
-        if request is not None:
-            request.note(evaluation.key, evaluation.variant)
+        frame = _FRAME.get()
+        if frame is not None and frame.request is not None:
+            frame.request.note(evaluation.key, evaluation.variant)
         limit = self._max_events
         if limit is not None:
             counts = self._span_events
@@ -143,14 +176,20 @@ class Recorder:
         variant = evaluation.variant
         provider_name = evaluation.provider_name
         attributes: dict[str, AttributeValue] = {semconv.KEY: key}
-        value = self._value(key, variant, evaluation.value)
+        # The value is recorded only when the policy asks for it; `auto` with a variant is the common case.
+        value = None if variant is not None and self._capture_auto else self._value(key, variant, evaluation.value)
         if self._latest:
             if variant is not None:
                 attributes[semconv.RESULT_VARIANT] = variant
             if value is not None:
                 attributes[semconv.RESULT_VALUE] = value
             reason = evaluation.reason
-            attributes[semconv.RESULT_REASON] = "unknown" if reason is None else snake_case(reason)
+            error_code = evaluation.error_code
+            if reason is None:
+                reason_text = "unknown" if error_code is None else _ERROR
+            else:
+                reason_text = _snake_cache.get(reason) or snake_case(reason)
+            attributes[semconv.RESULT_REASON] = reason_text
             if provider_name:
                 attributes[semconv.PROVIDER_NAME] = provider_name
             metadata = evaluation.flag_metadata
@@ -159,15 +198,19 @@ class Recorder:
                 self._metadata(metadata, attributes)
                 context_id = metadata.get(semconv.METADATA_CONTEXT_ID)
             if context_id is None:
-                context_id = self._context_id(evaluation.targeting_key)
+                targeting_key = evaluation.targeting_key
+                frame = _FRAME.get()
+                if frame is not None and frame.context_id is not None and frame.targeting_key == targeting_key:
+                    context_id = frame.context_id
+                elif targeting_key is not None:
+                    context_id = self._context_id_of(targeting_key)
             if context_id is not None:
-                attributes[semconv.CONTEXT_ID] = truncate(str(context_id), self.options.max_value_length)
-            error_code = evaluation.error_code
-            if error_code is not None or reason == "ERROR":
+                attributes[semconv.CONTEXT_ID] = truncate(str(context_id), self._max_length)
+            if error_code is not None or reason_text == _ERROR:
                 attributes[semconv.ERROR_TYPE] = _ERROR_GENERAL if error_code is None else snake_case(error_code)
                 message = evaluation.error_message
                 if message:
-                    message = truncate(str(message), self.options.max_value_length)
+                    message = truncate(str(message), self._max_length)
                     attributes[semconv.ERROR_MESSAGE] = message
                     if self._appendix_d:
                         attributes[semconv.APPENDIX_D_ERROR_MESSAGE] = message
@@ -204,19 +247,16 @@ class Recorder:
         if version is not None:
             attributes[semconv.VERSION] = truncate(str(version), limit)
 
-    def _context_id(self, targeting_key: str | None) -> str | None:
-        frame = current_frame()
-        if frame is not None and frame.context_id is not None and frame.targeting_key == targeting_key:
-            return frame.context_id
-        return None if targeting_key is None else self._context_id_of(targeting_key)
-
     def _measure(self, instruments: Instruments, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
-        failed = evaluation.error_code is not None or evaluation.reason == "ERROR"
+        reason = evaluation.reason
+        failed = evaluation.error_code is not None or (reason is not None and snake_case(reason) == _ERROR)
         attributes: dict[str, AttributeValue] = {semconv.KEY: evaluation.key}
         if evaluation.variant is not None:
             attributes[semconv.RESULT_VARIANT] = evaluation.variant
-        if evaluation.reason is not None:
-            attributes[semconv.RESULT_REASON] = snake_case(evaluation.reason)
+        if reason is not None:
+            attributes[semconv.RESULT_REASON] = snake_case(reason)
+        elif failed:
+            attributes[semconv.RESULT_REASON] = _ERROR
         if evaluation.provider_name:
             attributes[semconv.PROVIDER_NAME] = evaluation.provider_name
         if failed:

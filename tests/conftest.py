@@ -57,10 +57,10 @@ metrics.set_meter_provider(_TELEMETRY.meter_provider)
 
 
 @pytest.fixture
-def telemetry() -> Iterator[Telemetry]:
+def telemetry() -> Telemetry:
     """The global OpenTelemetry SDK, emptied for this test."""
     _TELEMETRY.clear()
-    yield _TELEMETRY
+    return _TELEMETRY
 
 
 FLAGS = {
@@ -72,10 +72,9 @@ FLAGS = {
 
 
 @pytest.fixture
-def flags() -> Iterator[None]:
+def flags() -> None:
     """The real InMemoryProvider with a few flags of each type, set and ready."""
     api.set_provider_and_wait(InMemoryProvider(dict(FLAGS)))
-    yield
 
 
 @pytest.fixture(autouse=True)
