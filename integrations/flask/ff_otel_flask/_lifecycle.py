@@ -1,0 +1,82 @@
+"""One Flask request's ff-otel scope: opened in `before_request`, closed at teardown or when the body is sent."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import flask
+from flask.globals import request_ctx
+from opentelemetry import trace
+from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
+
+from ff_otel import AdapterOptions, ExcludedUrls, Identity, RequestScope
+from ff_otel_flask._identity import find_identity
+
+ACTIVE_KEY = "ff_otel.request"
+"""The WSGI environ key holding the request's open scope."""
+OWN_SPAN_KEY = "ff_otel.own_span"
+"""Set in the WSGI environ when ff-otel started the request's server span."""
+
+
+class ActiveRequest:
+    """A request's open scope, and the request context that opened it."""
+
+    __slots__ = ("context", "scope", "streamed")
+
+    def __init__(self, context: object, scope: RequestScope) -> None:
+        self.context = context
+        self.scope = scope
+        self.streamed = False
+
+
+class RequestLifecycle:
+    """The request hooks of one app: they bind each request's identity and span for the request's whole life."""
+
+    def __init__(self, adapter_options: AdapterOptions, secret_key: str | bytes | None) -> None:
+        self.adapter_options = adapter_options
+        self.secret_key = secret_key
+        self.excluded = ExcludedUrls.from_option(adapter_options.excluded_urls, "FLASK")
+
+    def find_identity(self) -> Identity | None:
+        return find_identity(self.secret_key, self.adapter_options.persist_anonymous_id)
+
+    def before_request(self) -> None:
+        request = flask.request
+        if self.excluded.excludes(request.url):
+            return
+        span = trace.get_current_span()
+        rule = request.url_rule
+        if rule is not None and request.environ.get(OWN_SPAN_KEY):
+            # The WSGI middleware names its span after the path; the route is the name HTTP conventions want.
+            span.update_name(f"{request.method} {rule.rule}")
+            span.set_attribute(HTTP_ROUTE, rule.rule)
+        scope = RequestScope(
+            _current(request),
+            find_identity=self.find_identity,
+            options=self.adapter_options,
+            span=span if span.get_span_context().is_valid else None,
+        )
+        scope.__enter__()
+        request.environ[ACTIVE_KEY] = ActiveRequest(_current(request_ctx), scope)
+
+    def after_request(self, response: flask.Response) -> flask.Response:
+        active = flask.request.environ.get(ACTIVE_KEY)
+        if active is not None and response.is_streamed:
+            # The body is produced after teardown (Flask 3.1 even tears down twice around a streamed body):
+            # the WSGI wrapper closes the scope once the server has sent the last chunk.
+            active.streamed = True
+        return response
+
+    def teardown_request(self, error: BaseException | None) -> None:
+        environ = flask.request.environ
+        active = environ.get(ACTIVE_KEY)
+        # A context copied by `copy_current_request_context` tears down too; only the original one owns the scope.
+        if active is None or active.streamed or active.context is not _current(request_ctx):
+            return
+        del environ[ACTIVE_KEY]
+        active.scope.close()
+
+
+def _current(proxy: object) -> object:
+    """The object behind one of Flask's context-local proxies."""
+    return cast("Any", proxy)._get_current_object()
