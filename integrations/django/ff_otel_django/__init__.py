@@ -1,5 +1,24 @@
-"""ff-otel for Django."""
+"""ff-otel for Django: one middleware that puts every flag evaluation of a request on its span.
+
+Usage (settings.py)::
+
+    MIDDLEWARE = [
+        ...,
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "ff_otel_django.FeatureFlagMiddleware",
+    ]
+    FF_OTEL = {"context_builder": "myapp.flags.build_context"}  # optional
+    INSTALLED_APPS = [..., "ff_otel_django"]  # optional: adds a system check of the middleware's position
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+try:
+    import django  # noqa: F401
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError('ff_otel_django needs Django: pip install "ff-otel[django]"') from error
+
+from ff_otel_django._middleware import FeatureFlagMiddleware
+
+__all__ = ["FeatureFlagMiddleware"]

@@ -1,0 +1,138 @@
+"""`FeatureFlagMiddleware`: request -> identity, span binding and lifecycle, under WSGI and ASGI alike."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, cast
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+
+import ff_otel
+from ff_otel_django._identity import find_identity
+from ff_otel_django._settings import load_options
+from ff_otel_django._span import RequestSpan, SpanStarter
+from ff_otel_django._streaming import AsyncStream, SyncStream
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+
+# Where the request's scope and span are kept for `process_view` and `process_exception`.
+_SCOPE_ATTRIBUTE = "_ff_otel_scope"
+_SPAN_ATTRIBUTE = "_ff_otel_span"
+
+
+class FeatureFlagMiddleware:
+    """Binds each request's OpenFeature evaluation context and records its flag evaluations on its span.
+
+    Identity: the authenticated user (`request.user.pk`), else the session (a keyed hash of its key), else an
+    anonymous visitor; it is looked up at the first flag evaluation, so the middleware may sit anywhere in
+    `MIDDLEWARE`. Options come from `settings.FF_OTEL`; loading the middleware installs ff-otel.
+
+    Usage: ``MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ff_otel_django.FeatureFlagMiddleware"]``
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+        options, self.options = load_options()
+        ff_otel.install(options)
+        self._secret_key: str | bytes = options.secret_key or b""
+        self._excluded = ff_otel.ExcludedUrls.from_option(self.options.excluded_urls, "DJANGO")
+        self._spans = SpanStarter.from_options(options, self.options)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        get_response: GetResponse = self.get_response  # type: ignore[assignment]
+        if self._excludes(request):
+            return get_response(request)
+        request_span, scope = self._begin(request)
+        with self._bound(request, request_span, scope):
+            response = get_response(request)
+        return self._end(request, response, request_span, scope)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        get_response: AsyncGetResponse = self.get_response  # type: ignore[assignment]
+        if self._excludes(request):
+            return await get_response(request)
+        request_span, scope = self._begin(request)
+        with self._bound(request, request_span, scope):
+            response = await get_response(request)
+        return self._end(request, response, request_span, scope)
+
+    def process_view(self, request: HttpRequest, view: Callable[..., object], *_: object) -> None:
+        """Resolve the identity now, before an async view, while looking up the user may use the database.
+
+        Django calls this after authentication, right before the view, synchronously (under ASGI in a worker
+        thread). An async view runs in an event loop, where Django forbids the database.
+        """
+        scope: ff_otel.RequestScope | None = getattr(request, _SCOPE_ATTRIBUTE, None)
+        if scope is not None and (self.is_async or iscoroutinefunction(view)):
+            scope.frame.evaluation_context()
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """Record a view's exception on the span started here (Django turns it into a 500 response)."""
+        request_span: RequestSpan | None = getattr(request, _SPAN_ATTRIBUTE, None)
+        if request_span is not None:
+            request_span.record_exception(exception)
+
+    def _excludes(self, request: HttpRequest) -> bool:
+        try:
+            url = request.build_absolute_uri(request.path)
+        except Exception:  # a disallowed Host header: Django answers 400 later, the path still tells
+            url = request.path
+        return self._excluded.excludes(url)
+
+    def _begin(self, request: HttpRequest) -> tuple[RequestSpan, ff_otel.RequestScope]:
+        request_span = self._spans.begin(request)
+        options = self.options
+        scope = ff_otel.RequestScope(
+            request,
+            find_identity=lambda: find_identity(request, self._secret_key, options.persist_anonymous_id),
+            options=options,
+            span=request_span.span,
+        )
+        setattr(request, _SCOPE_ATTRIBUTE, scope)
+        setattr(request, _SPAN_ATTRIBUTE, request_span)
+        return request_span, scope
+
+    @contextlib.contextmanager
+    def _bound(self, request: HttpRequest, request_span: RequestSpan, scope: ff_otel.RequestScope) -> Iterator[None]:
+        try:
+            with request_span.activated(), scope:
+                yield
+        except BaseException:
+            request_span.finish(request, None)
+            raise
+
+    def _end(
+        self, request: HttpRequest, response: HttpResponseBase, request_span: RequestSpan, scope: ff_otel.RequestScope
+    ) -> HttpResponseBase:
+        if not isinstance(response, StreamingHttpResponse) or isinstance(response, FileResponse):
+            request_span.finish(request, response)
+            return response
+
+        def bind() -> contextlib.AbstractContextManager[object]:
+            stack = contextlib.ExitStack()
+            stack.enter_context(request_span.activated())
+            stack.enter_context(scope)
+            return stack
+
+        def finish() -> None:
+            request_span.finish(request, response)
+
+        content = response.streaming_content
+        if response.is_async:
+            response.streaming_content = AsyncStream(cast("AsyncIterator[bytes]", content), bind, finish)
+        else:
+            response.streaming_content = SyncStream(cast("Iterator[bytes]", content), bind, finish)
+        return response

@@ -1,0 +1,64 @@
+"""Streaming bodies: the request's context is bound again around every chunk, and the span ends with the body.
+
+Wrappers are classes with a `close()` rather than generators: Django calls `close()` on the streaming content
+when the response is closed, even if the body was never iterated, so an owned span always ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+
+Binder = Callable[[], AbstractContextManager[object]]
+"""Binds the request's evaluation context (and span) for the block; called once per chunk."""
+Finisher = Callable[[], None]
+"""Called once, when the body has been sent or the response is closed."""
+
+
+class _Stream:
+    __slots__ = ("_bind", "_finish")
+
+    def __init__(self, bind: Binder, finish: Finisher) -> None:
+        self._bind = bind
+        self._finish: Finisher | None = finish
+
+    def close(self) -> None:
+        finish, self._finish = self._finish, None
+        if finish is not None:
+            finish()
+
+
+class SyncStream(_Stream, Iterator[object]):
+    """A synchronous streaming body, iterated inside the request's context."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: Iterable[object], bind: Binder, finish: Finisher) -> None:
+        super().__init__(bind, finish)
+        self._chunks = iter(chunks)
+
+    def __next__(self) -> object:
+        with self._bind():
+            try:
+                return next(self._chunks)
+            except BaseException:  # the end of the body, or an error in it: either way the span ends now
+                self.close()
+                raise
+
+
+class AsyncStream(_Stream, AsyncIterator[object]):
+    """An asynchronous streaming body, iterated inside the request's context."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: AsyncIterable[object], bind: Binder, finish: Finisher) -> None:
+        super().__init__(bind, finish)
+        self._chunks = aiter(chunks)
+
+    async def __anext__(self) -> object:
+        with self._bind():
+            try:
+                return await anext(self._chunks)
+            except BaseException:
+                self.close()
+                raise

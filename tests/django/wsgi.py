@@ -1,0 +1,14 @@
+"""WSGI entry point of the test project (gunicorn)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django.settings")
+
+from django.core.wsgi import get_wsgi_application
+
+from tests.django.server import configure_from_environment
+
+configure_from_environment()
+application = get_wsgi_application()
