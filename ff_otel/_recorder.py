@@ -109,14 +109,18 @@ class Recorder:
     def destination(self) -> Span | bool | None:
         """Where an evaluation made now belongs: the recording span, True for a log record, None for nowhere.
 
-        An unsampled span gives None: what is not sampled must not turn into a log record either.
+        An unsampled span gives None: what is not sampled must not turn into a log record either. Outside any
+        span, or under a span that has ended, it is a log record.
         """
         span = otel_context.get_current().get(_SPAN_KEY)
         if span is not None:
             if span.is_recording():  # type: ignore[attr-defined]
                 return span  # type: ignore[return-value]
-            if span.get_span_context().is_valid:  # type: ignore[attr-defined]
+            context = span.get_span_context()  # type: ignore[attr-defined]
+            if context.is_valid and not context.trace_flags.sampled:
                 return None
+            # A sampled span that has already ended (a background task after the response): a log record,
+            # which still carries the trace and span ids.
         if self._log_outside_spans and self._logs_enabled():
             return True
         return None

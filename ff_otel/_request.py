@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from opentelemetry.trace import Span
+from opentelemetry.trace import INVALID_SPAN, Span
 
 from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions
@@ -75,7 +75,7 @@ class RequestScope:
         self._request = request
         self._find_identity = find_identity
         self._options = options
-        self.state = RequestState(span, options.max_summary_flags) if options.summary and span is not None else None
+        self.state = RequestState(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
         self.frame = Frame(resolver=self._resolve, request=self.state)
         self._binding: _Binding | None = None
 
@@ -120,11 +120,29 @@ class RequestScope:
     ) -> None:
         self.close()
 
+    @property
+    def span(self) -> Span | None:
+        """The span that receives the summary; settable for adapters that learn it only later in the request."""
+        return None if self.state is None else self.state.span
+
+    @span.setter
+    def span(self, span: Span) -> None:
+        if self.state is not None:
+            self.state.span = span
+
+    def resolve(self) -> None:
+        """Look the identity up now rather than at the first evaluation (before async code that cannot)."""
+        self.frame.evaluation_context()
+
+    def write_summary(self) -> None:
+        """Write the summary so far on the span, for adapters whose span ends before the request does."""
+        if self.state is not None:
+            call_safely("ff_otel could not write the request's flag summary", self.state.write)
+
     def close(self) -> None:
         """Write the summary and restore the context that was there before. Idempotent."""
         binding, self._binding = self._binding, None
         if binding is None:
             return
-        if self.state is not None:
-            call_safely("ff_otel could not write the request's flag summary", self.state.write)
+        self.write_summary()
         binding.release()

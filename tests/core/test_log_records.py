@@ -57,3 +57,18 @@ def test_a_logger_provider_without_processors_is_not_enabled_and_gets_nothing(te
     ff_otel.install(logger_provider=empty)
     api.get_client().get_boolean_value("new-checkout", False)
     assert telemetry.logs() == ()
+
+
+@pytest.mark.usefixtures("flags")
+def test_an_evaluation_under_an_ended_span_becomes_a_log_record_of_that_trace(telemetry: Telemetry) -> None:
+    from opentelemetry import trace
+
+    ff_otel.install()
+    span = telemetry.tracer.start_span("request")
+    span.end()
+    with trace.use_span(span, end_on_exit=False):
+        api.get_client().get_boolean_value("new-checkout", False)
+
+    (record,) = telemetry.logs()
+    assert record.log_record.trace_id == span.get_span_context().trace_id
+    assert dict(record.log_record.attributes or {})["feature_flag.key"] == "new-checkout"

@@ -77,7 +77,7 @@ class FeatureFlagMiddleware:
         """
         scope: ff_otel.RequestScope | None = getattr(request, _SCOPE_ATTRIBUTE, None)
         if scope is not None and (self.is_async or iscoroutinefunction(view)):
-            scope.frame.evaluation_context()
+            scope.resolve()
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         """Record a view's exception on the span started here (Django turns it into a 500 response)."""

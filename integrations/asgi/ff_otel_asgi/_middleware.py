@@ -1,0 +1,106 @@
+"""The ASGI middleware: one request scope per HTTP request or WebSocket connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, get_host_port_url_tuple
+from opentelemetry.trace import INVALID_SPAN
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import ff_otel
+from ff_otel_asgi._identity import find_identity
+from ff_otel_asgi._spans import current_request_span, is_server_span, traces_itself
+
+_HANDLED = ("http", "websocket")
+
+
+class FeatureFlagMiddleware:
+    """Binds each request's user and span so that its flag evaluations are recorded on it.
+
+    Every keyword is an ff-otel option (core options such as `semconv` and `secret_key`, adapter options such as
+    `context_builder`, `identity` and `persist_anonymous_id`); an unknown one raises TypeError. Creating the
+    middleware calls `ff_otel.install()` with them.
+
+    Usage::
+
+        app.add_middleware(FeatureFlagMiddleware, context_builder=lambda request: {"plan": "pro"})
+        app = FeatureFlagMiddleware(app)   # any ASGI application
+    """
+
+    def __init__(self, app: ASGIApp | None = None, /, **options: Any) -> None:
+        if app is None:  # older Starlette releases pass the application as `app=`
+            app = options.pop("app", None)
+            if app is None:
+                raise TypeError("FeatureFlagMiddleware needs the ASGI application it wraps")
+        core, adapter = ff_otel.split_options(options)
+        self.app: ASGIApp = app
+        self.options = adapter
+        self._secret_key = core.secret_key
+        # OpenTelemetry's FastAPI and Starlette instrumentations read different variables; honour both.
+        self._excluded = tuple(
+            ff_otel.ExcludedUrls.from_option(adapter.excluded_urls, framework) for framework in ("FASTAPI", "STARLETTE")
+        )
+        self._traced: ASGIApp | None = None
+        if adapter.start_span:
+            self._traced = OpenTelemetryMiddleware(
+                self._handle, tracer_provider=core.tracer_provider, meter_provider=core.meter_provider
+            )
+        self._app_traces_itself: bool | None = None  # decided at the first request, once the app is built
+        ff_otel.install(core)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in _HANDLED or self._is_excluded(scope):
+            await self.app(scope, receive, send)
+        elif self._traced is None or current_request_span() is not None or self._wrapped_app_traces():
+            await self._handle(scope, receive, send)
+        else:
+            await self._traced(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        connection = Request(scope) if scope["type"] == "http" else HTTPConnection(scope)
+        request_scope = ff_otel.RequestScope(
+            connection,
+            find_identity=lambda: find_identity(scope, self._secret_key, self.options.persist_anonymous_id),
+            options=self.options,
+            # None when the server span starts further in: the response start tells which it is.
+            span=current_request_span(),
+        )
+        with request_scope:
+            if request_scope.state is None or scope["type"] != "http":
+                await self.app(scope, receive, send)
+            else:
+                await self.app(scope, receive, _summarizing(request_scope, send))
+
+    def _is_excluded(self, scope: Scope) -> bool:
+        # The same URL that OpenTelemetry's ASGI middleware matches its own exclusions against.
+        url: str = get_host_port_url_tuple(scope)[2]  # type: ignore[no-untyped-call]
+        return any(excluded.excludes(url) for excluded in self._excluded)
+
+    def _wrapped_app_traces(self) -> bool:
+        if self._app_traces_itself is None:
+            self._app_traces_itself = traces_itself(self.app)
+        return self._app_traces_itself
+
+
+def _summarizing(request_scope: ff_otel.RequestScope, send: Send) -> Send:
+    """`send`, writing the request's flag summary just before the last response chunk goes out.
+
+    FastAPI's own tracing ends its server span right after that chunk, before the middleware stack unwinds; the
+    summary is written again when the request scope closes, to count evaluations made after the response.
+    """
+
+    async def send_and_summarize(message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start" and request_scope.span is INVALID_SPAN:
+            span = current_request_span()
+            if span is not None and is_server_span(span):
+                request_scope.span = span
+        elif (kind == "http.response.body" and not message.get("more_body", False)) or kind == (
+            "http.response.pathsend"
+        ):
+            request_scope.write_summary()
+        await send(message)
+
+    return send_and_summarize
