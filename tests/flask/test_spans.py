@@ -153,3 +153,19 @@ def test_excluded_urls_get_no_span_and_no_identity_work(telemetry: Telemetry) ->
     assert telemetry.spans() == ()
     assert client.get("/flags", buffered=True).get_json()["targeting_key"] == "5"
     assert len(looked_up) == 1
+
+
+def test_a_body_streamed_after_flask_instrumentors_span_ended_still_records_every_evaluation(
+    telemetry: Telemetry,
+) -> None:
+    app = create_bare_app()
+    FeatureFlags(app)
+    instrument_app(app)  # its span ends at the first teardown, before a streamed body is sent
+
+    response = app.test_client().get("/stream", headers={"X-User": "5"}, buffered=True)
+
+    assert response.get_data(as_text=True) == "10,10,10,5"
+    span = server_span(telemetry)
+    records = [record.log_record for record in telemetry.logs()]
+    assert [(r.attributes or {}).get("feature_flag.context.id") for r in records] == ["5", "5", "5"]
+    assert {r.trace_id for r in records} == {span.context.trace_id}  # type: ignore[union-attr]

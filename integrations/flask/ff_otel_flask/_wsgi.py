@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import flask
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 from werkzeug.wsgi import ClosingIterator, get_current_url
 
@@ -16,6 +16,24 @@ from ff_otel_flask._lifecycle import ACTIVE_KEY, OWN_SPAN_KEY, ActiveRequest, Re
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+
+def _in_context_of(span: trace.Span, body: Iterable[bytes]) -> Iterator[bytes]:
+    chunks = iter(body)
+    while True:
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        finally:
+            context.detach(token)
+        yield chunk
+
+
+def _closer(body: Iterable[bytes]) -> list[Callable[[], None]]:
+    close = getattr(body, "close", None)
+    return [close] if callable(close) else []
 
 
 class FeatureFlagsWsgi:
@@ -58,4 +76,9 @@ class FeatureFlagsWsgi:
         if active is None:  # closed at teardown already, or never opened
             return body
         # A streamed body: its scope closes when the server closes the body, inside the span that wraps it.
+        span = active.scope.span
+        if not environ.get(OWN_SPAN_KEY) and span is not None and span.get_span_context().is_valid:
+            # FlaskInstrumentor ended its span and left the context before the body is sent: keep the chunks in
+            # that span's trace, so what they evaluate becomes log records linked to the request.
+            return ClosingIterator(_in_context_of(span, body), [*_closer(body), active.scope.close])
         return ClosingIterator(body, active.scope.close)
