@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ff_otel._identity import Identity
-from ff_otel._options import OPTION_NAMES, Options
+from ff_otel._options import OPTION_NAMES, Options, reject_unknown
 
 ContextBuilder = Callable[[Any], Mapping[str, Any]]
 """`context_builder(request)` returns extra evaluation-context attributes (plan, country, email domain ...)."""
@@ -64,10 +64,7 @@ def split_options(values: Mapping[str, Any]) -> tuple[Options, AdapterOptions]:
 
     Usage: ``options, adapter_options = split_options(settings.FF_OTEL)``
     """
-    unknown = sorted(set(values) - OPTION_NAMES - ADAPTER_OPTION_NAMES)
-    if unknown:
-        known = ", ".join(sorted(OPTION_NAMES | ADAPTER_OPTION_NAMES))
-        raise TypeError(f"unknown ff_otel option {unknown[0]!r}; known options: {known}")
+    reject_unknown(values, OPTION_NAMES | ADAPTER_OPTION_NAMES)
     core = Options(**{k: v for k, v in values.items() if k in OPTION_NAMES})
     adapter = AdapterOptions(**{k: v for k, v in values.items() if k in ADAPTER_OPTION_NAMES})
     return core, adapter

@@ -75,13 +75,18 @@ class Options:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Options:
         """Options from a dict of option names, rejecting any name it does not know."""
-        unknown = sorted(set(values) - OPTION_NAMES)
-        if unknown:
-            raise TypeError(f"unknown ff_otel option {unknown[0]!r}; known options: {', '.join(sorted(OPTION_NAMES))}")
+        reject_unknown(values, OPTION_NAMES)
         return cls(**values)
 
 
 OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(Options))
+
+
+def reject_unknown(values: Mapping[str, Any], known: frozenset[str]) -> None:
+    """Raise TypeError naming the first option in `values` that is not in `known`."""
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise TypeError(f"unknown ff_otel option {unknown[0]!r}; known options: {', '.join(sorted(known))}")
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
