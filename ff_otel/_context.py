@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ Resolver = Callable[[], "tuple[str | None, str | None, Mapping[str, Any]]"]
 class Frame:
     """One binding of the transaction context: an identity, and the request it belongs to, if any."""
 
-    __slots__ = ("_context", "_resolver", "attributes", "context_id", "request", "targeting_key")
+    __slots__ = ("_context", "_lock", "_resolver", "attributes", "context_id", "request", "targeting_key")
 
     def __init__(
         self,
@@ -49,16 +50,23 @@ class Frame:
         self.attributes: Mapping[str, Any] = attributes or {}
         self.request = request
         self._resolver = resolver
+        # Threads of one request (a thread pool, background work) may race to resolve a lazy identity. Re-entrant:
+        # a context builder that evaluates a flag itself sees the context as it stands.
+        self._lock = threading.RLock() if resolver is not None else None
         self._context: EvaluationContext | None = None
 
     def evaluation_context(self) -> EvaluationContext:
         """The OpenFeature context of this frame, resolving a lazy identity on first use."""
         context = self._context
         if context is None:
-            if self._resolver is not None:
-                resolver, self._resolver = self._resolver, None
-                self.targeting_key, self.context_id, self.attributes = resolver()
-            context = self._context = EvaluationContext(self.targeting_key, dict(self.attributes))
+            if self._lock is None:
+                context = self._context = EvaluationContext(self.targeting_key, dict(self.attributes))
+            else:
+                with self._lock:
+                    if self._resolver is not None:
+                        resolver, self._resolver = self._resolver, None
+                        self.targeting_key, self.context_id, self.attributes = resolver()
+                    context = self._context = EvaluationContext(self.targeting_key, dict(self.attributes))
         return context
 
     def rebind(self, targeting_key: str | None, context_id: str | None, attributes: Mapping[str, Any] | None) -> None:

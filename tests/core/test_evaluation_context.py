@@ -164,3 +164,27 @@ def test_an_application_propagator_is_left_in_place_and_still_restored() -> None
     with ff_otel.evaluation_context("alice"):
         assert own.context.targeting_key == "alice"
     assert own.context.targeting_key is None
+
+
+def test_a_lazy_identity_is_resolved_once_even_when_threads_race_for_it() -> None:
+    from ff_otel._context import Frame, bind
+
+    calls: list[int] = []
+    started = threading.Event()
+
+    def slow_lookup() -> tuple[str | None, str | None, dict[str, object]]:
+        calls.append(1)
+        started.set()
+        threading.Event().wait(0.05)  # a user lookup that takes a while
+        return "alice", None, {}
+
+    ff_otel.install()
+    frame = Frame(resolver=slow_lookup)
+    binding = bind(frame)
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            keys = list(pool.map(lambda _: frame.evaluation_context().targeting_key, range(8)))
+    finally:
+        binding.release()
+    assert calls == [1]
+    assert keys == ["alice"] * 8
