@@ -15,7 +15,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry._logs import _internal as _logs_internal
 from opentelemetry._logs import get_logger
-from opentelemetry.trace import Span
+from opentelemetry.trace import INVALID_SPAN, Span
 
 # The key under which the trace API stores the current span; reading it directly skips two wrapper calls on
 # the path every evaluation takes.
@@ -113,11 +113,10 @@ class Recorder:
         span, or under a span that has ended, it is a log record.
         """
         span = otel_context.get_current().get(_SPAN_KEY)
-        if span is not None:
+        if span is not None and span is not INVALID_SPAN:
             if span.is_recording():  # type: ignore[attr-defined]
                 return span  # type: ignore[return-value]
-            context = span.get_span_context()  # type: ignore[attr-defined]
-            if context.is_valid and not context.trace_flags.sampled:
+            if not span.get_span_context().trace_flags.sampled:  # type: ignore[attr-defined]
                 return None
             # A sampled span that has already ended (a background task after the response): a log record,
             # which still carries the trace and span ids.
@@ -209,7 +208,9 @@ class Recorder:
                 elif targeting_key is not None:
                     context_id = self._context_id_of(targeting_key)
             if context_id is not None:
-                attributes[semconv.CONTEXT_ID] = truncate(str(context_id), self._max_length)
+                if type(context_id) is not str or len(context_id) > self._max_length:
+                    context_id = truncate(str(context_id), self._max_length)
+                attributes[semconv.CONTEXT_ID] = context_id
             if error_code is not None or reason_text == _ERROR:
                 attributes[semconv.ERROR_TYPE] = _ERROR_GENERAL if error_code is None else snake_case(error_code)
                 message = evaluation.error_message
