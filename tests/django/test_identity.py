@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,6 +12,7 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 
 import ff_otel
+from ff_otel_django._identity import ANONYMOUS_ID_KEY
 from tests.conftest import Telemetry
 from tests.django.conftest import DjangoSettings, Site
 from tests.django.spans import context_ids, everything_exported, server_span
@@ -79,6 +81,9 @@ async def test_persist_anonymous_id_gives_a_new_visitor_a_stable_id_kept_in_a_ne
     assert await sync_to_async(Session.objects.count)() == 1
     session_key = first.response.cookies[settings.SESSION_COOKIE_NAME].value
     assert visitor not in (session_key, ff_otel.pseudonymize(session_key, settings.SECRET_KEY))
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    stored = await sync_to_async(store.__getitem__)(ANONYMOUS_ID_KEY)
+    assert visitor == ff_otel.pseudonymize(stored, settings.SECRET_KEY)  # the random id never leaves as it is
 
 
 @pytest.mark.parametrize("view", ["/flags/", "/async-flags/"])

@@ -26,6 +26,6 @@ def find_identity(request: HttpRequest, secret_key: str | bytes, persist_anonymo
             # Storing the id makes the session middleware create the session and set its cookie.
             stored = session[ANONYMOUS_ID_KEY] = uuid.uuid4().hex
         if stored is not None:
-            return ff_otel.Identity(str(stored), "session")
+            return ff_otel.Identity.session(str(stored), secret_key)
     session_key = session.session_key
     return None if session_key is None else ff_otel.Identity.session(session_key, secret_key)

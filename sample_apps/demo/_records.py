@@ -1,0 +1,115 @@
+"""What a sample app exported, decoded from OTLP into plain values."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
+
+SPAN_KIND_SERVER = SpanProto.SpanKind.SPAN_KIND_SERVER
+
+
+@dataclasses.dataclass(frozen=True)
+class SpanEvent:
+    """One event of a span."""
+
+    name: str
+    attributes: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportedSpan:
+    """One span, ids as hex strings (`parent_span_id` is "" for a root)."""
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str
+    name: str
+    kind: int
+    start_ns: int
+    end_ns: int
+    attributes: Mapping[str, Any]
+    events: tuple[SpanEvent, ...]
+    service: str
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e6
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportedLog:
+    """One log record; `trace_id` is "" outside any trace."""
+
+    event_name: str
+    attributes: Mapping[str, Any]
+    time_ns: int
+    trace_id: str
+    service: str
+
+
+def value_of(value: AnyValue) -> Any:
+    """An OTLP AnyValue as the Python value it carries."""
+    kind = value.WhichOneof("value")
+    if kind is None:
+        return None
+    if kind == "array_value":
+        return [value_of(item) for item in value.array_value.values]
+    if kind == "kvlist_value":
+        return attributes_of(value.kvlist_value.values)
+    return getattr(value, kind)
+
+
+def attributes_of(pairs: Any) -> dict[str, Any]:
+    """OTLP key-value pairs as a dict."""
+    items: list[KeyValue] = list(pairs)
+    return {pair.key: value_of(pair.value) for pair in items}
+
+
+def spans_of(request: ExportTraceServiceRequest) -> list[ExportedSpan]:
+    """The spans of one OTLP trace export."""
+    spans = []
+    for resource_spans in request.resource_spans:
+        service = str(attributes_of(resource_spans.resource.attributes).get("service.name", ""))
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                events = tuple(SpanEvent(event.name, attributes_of(event.attributes)) for event in span.events)
+                spans.append(
+                    ExportedSpan(
+                        trace_id=span.trace_id.hex(),
+                        span_id=span.span_id.hex(),
+                        parent_span_id=span.parent_span_id.hex(),
+                        name=span.name,
+                        kind=span.kind,
+                        start_ns=span.start_time_unix_nano,
+                        end_ns=span.end_time_unix_nano,
+                        attributes=attributes_of(span.attributes),
+                        events=events,
+                        service=service,
+                    )
+                )
+    return spans
+
+
+def logs_of(request: ExportLogsServiceRequest) -> list[ExportedLog]:
+    """The log records of one OTLP logs export."""
+    logs = []
+    for resource_logs in request.resource_logs:
+        service = str(attributes_of(resource_logs.resource.attributes).get("service.name", ""))
+        for scope_logs in resource_logs.scope_logs:
+            for record in scope_logs.log_records:
+                logs.append(
+                    ExportedLog(
+                        event_name=record.event_name,
+                        attributes=attributes_of(record.attributes),
+                        time_ns=record.time_unix_nano or record.observed_time_unix_nano,
+                        trace_id=record.trace_id.hex() if any(record.trace_id) else "",
+                        service=service,
+                    )
+                )
+    return logs
