@@ -208,7 +208,7 @@ class Recorder:
                 elif targeting_key is not None:
                     context_id = self._context_id_of(targeting_key)
             if context_id is not None:
-                if type(context_id) is not str or len(context_id) > self._max_length:
+                if type(context_id) is not str or len(context_id) > self._max_length or not context_id.isascii():
                     context_id = truncate(str(context_id), self._max_length)
                 attributes[semconv.CONTEXT_ID] = context_id
             if error_code is not None or reason_text == _ERROR:

@@ -34,8 +34,19 @@ def _to_snake(text: object) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters."""
+    """`text` as valid UTF-8, cut to at most `limit` characters."""
+    if not text.isascii():
+        text = _valid_utf8(text)
     return text if len(text) <= limit else text[:limit]
+
+
+def _valid_utf8(text: str) -> str:
+    # A lone surrogate cannot be encoded: OTLP would drop the attribute on the way out.
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode()
+    return text
 
 
 def encode_value(value: object, limit: int) -> str | bool | int | float:

@@ -17,7 +17,8 @@ import ff_otel
 from ff_otel._values import encode_value, snake_case
 from tests.conftest import Telemetry
 
-_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.binary()
+_text = st.text(st.characters(codec=None))  # lone surrogates included: Python strings can hold them
+_scalars = st.none() | st.booleans() | st.integers() | st.floats() | _text | st.binary()
 _values = st.recursive(
     _scalars,
     lambda children: st.lists(children) | st.dictionaries(st.text(), children) | st.tuples(children, children),
@@ -37,6 +38,7 @@ def test_every_value_encodes_to_a_valid_attribute_within_the_limit(value: Any, l
     assert _valid_attribute(encoded)
     if isinstance(encoded, str):
         assert len(encoded) <= limit
+        encoded.encode("utf-8")  # valid UTF-8, as OTLP needs
     if isinstance(encoded, int) and not isinstance(encoded, bool):
         assert -(2**63) <= encoded < 2**63
 
@@ -66,6 +68,7 @@ def test_odd_values_never_raise() -> None:
     assert math.isnan(encode_value(float("nan"), 5))  # type: ignore[arg-type]
     assert encode_value("x" * 1000, 8) == "x" * 8
     assert encode_value(None, 8) == "null"
+    assert encode_value("a\ud800b", 8) == "a?b"  # a lone surrogate would make OTLP drop the attribute
     assert encode_value({1: "a", "b": 2}, 50) == "{1: 'a', 'b': 2}"  # unsortable keys fall back to repr
 
 
