@@ -1,0 +1,46 @@
+"""The FastAPI application of the per-request and memory benchmarks, in each case's set-up."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+from benchmarks._callers import asgi_sender
+from benchmarks._flags import evaluate_flags
+from benchmarks._requests import PATH, Send, Traces, add_hooks, instrumented, uses_adapter
+from ff_otel_asgi import FeatureFlagMiddleware
+
+# FastAPI 0.16x traces itself when an SDK tracer provider is set; off here, so each case has only the spans it
+# names (the official instrumentation turns it off on its own).
+_NO_NATIVE_TRACING: dict[str, Any] = (
+    {"telemetry": {"tracing": False}} if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {}
+)
+
+
+@contextlib.contextmanager
+def fastapi_sender(case: str, traces: Traces) -> Iterator[Send]:
+    """A fresh FastAPI app set up as `case` says, and a sender of its `GET /flags` on a private event loop."""
+    app = FastAPI(**_NO_NATIVE_TRACING)
+
+    @app.get(PATH)
+    async def flags() -> dict[str, Any]:
+        return evaluate_flags()
+
+    if instrumented(case):
+        FastAPIInstrumentor.instrument_app(app, tracer_provider=traces.tracer_provider)
+    if uses_adapter(case):
+        app.add_middleware(FeatureFlagMiddleware, tracer_provider=traces.tracer_provider)
+    add_hooks(case, traces)
+    loop = asyncio.new_event_loop()
+    try:
+        yield asgi_sender(app, loop)
+    finally:
+        loop.close()
+        if instrumented(case):
+            FastAPIInstrumentor.uninstrument_app(app)
