@@ -28,6 +28,10 @@ class ExcludedUrls:
             )
         return cls(option.split(",") if isinstance(option, str) else option)
 
+    def __bool__(self) -> bool:
+        """False when there is nothing to exclude: callers can skip building the URL at all."""
+        return self._pattern is not None
+
     def excludes(self, url: str) -> bool:
         """True when `url` matches one of the patterns."""
         return self._pattern is not None and self._pattern.search(url) is not None

@@ -39,9 +39,8 @@ class FeatureFlagMiddleware:
         self.options = adapter
         self._secret_key = core.secret_key
         # OpenTelemetry's FastAPI and Starlette instrumentations read different variables; honour both.
-        self._excluded = tuple(
-            ff_otel.ExcludedUrls.from_option(adapter.excluded_urls, framework) for framework in ("FASTAPI", "STARLETTE")
-        )
+        excluded = (ff_otel.ExcludedUrls.from_option(adapter.excluded_urls, name) for name in ("FASTAPI", "STARLETTE"))
+        self._excluded = tuple(patterns for patterns in excluded if patterns)
         self._traced: ASGIApp | None = None
         if adapter.start_span:
             self._traced = OpenTelemetryMiddleware(
@@ -74,6 +73,8 @@ class FeatureFlagMiddleware:
                 await self.app(scope, receive, _summarizing(request_scope, send))
 
     def _is_excluded(self, scope: Scope) -> bool:
+        if not self._excluded:
+            return False
         # The same URL that OpenTelemetry's ASGI middleware matches its own exclusions against.
         url: str = get_host_port_url_tuple(scope)[2]  # type: ignore[no-untyped-call]
         return any(excluded.excludes(url) for excluded in self._excluded)

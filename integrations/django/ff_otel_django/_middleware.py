@@ -56,8 +56,12 @@ class FeatureFlagMiddleware:
         if self._excludes(request):
             return get_response(request)
         request_span, scope = self._begin(request)
-        with self._bound(request, request_span, scope):
-            response = get_response(request)
+        try:
+            with request_span.activated(), scope:
+                response = get_response(request)
+        except BaseException:
+            request_span.finish(request, None)
+            raise
         return self._end(request, response, request_span, scope)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
@@ -65,8 +69,12 @@ class FeatureFlagMiddleware:
         if self._excludes(request):
             return await get_response(request)
         request_span, scope = self._begin(request)
-        with self._bound(request, request_span, scope):
-            response = await get_response(request)
+        try:
+            with request_span.activated(), scope:
+                response = await get_response(request)
+        except BaseException:
+            request_span.finish(request, None)
+            raise
         return self._end(request, response, request_span, scope)
 
     def process_view(self, request: HttpRequest, view: Callable[..., object], *_: object) -> None:
@@ -86,6 +94,8 @@ class FeatureFlagMiddleware:
             request_span.record_exception(exception)
 
     def _excludes(self, request: HttpRequest) -> bool:
+        if not self._excluded:
+            return False
         try:
             url = request.build_absolute_uri(request.path)
         except Exception:  # a disallowed Host header: Django answers 400 later, the path still tells
@@ -104,15 +114,6 @@ class FeatureFlagMiddleware:
         setattr(request, _SCOPE_ATTRIBUTE, scope)
         setattr(request, _SPAN_ATTRIBUTE, request_span)
         return request_span, scope
-
-    @contextlib.contextmanager
-    def _bound(self, request: HttpRequest, request_span: RequestSpan, scope: ff_otel.RequestScope) -> Iterator[None]:
-        try:
-            with request_span.activated(), scope:
-                yield
-        except BaseException:
-            request_span.finish(request, None)
-            raise
 
     def _end(
         self, request: HttpRequest, response: HttpResponseBase, request_span: RequestSpan, scope: ff_otel.RequestScope

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
 from typing import Any, cast
 
 from django.core.handlers.asgi import ASGIRequest
@@ -50,14 +49,11 @@ class RequestSpan:
         self.owned = owned
         self._mode = mode
 
-    @contextlib.contextmanager
-    def activated(self) -> Iterator[None]:
+    def activated(self) -> contextlib.AbstractContextManager[object]:
         """Make an owned span the current one for a block (OpenTelemetry's own span is current already)."""
         if self.owned and self.span is not None:
-            with trace.use_span(self.span, record_exception=False, set_status_on_exception=False):
-                yield
-        else:
-            yield
+            return trace.use_span(self.span, record_exception=False, set_status_on_exception=False)
+        return contextlib.nullcontext()
 
     def record_exception(self, error: BaseException) -> None:
         """Note a view's exception on an owned span; OpenTelemetry's instrumentation records its own."""

@@ -42,7 +42,7 @@ class RequestLifecycle:
 
     def before_request(self) -> None:
         request = flask.request
-        if self.excluded.excludes(request.url):
+        if self.excluded and self.excluded.excludes(request.url):
             return
         span = trace.get_current_span()
         rule = request.url_rule

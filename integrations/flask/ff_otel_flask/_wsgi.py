@@ -63,7 +63,7 @@ class FeatureFlagsWsgi:
             self._start_span
             # A span already current means OpenTelemetry's WSGI middleware (or another tracer) runs outside us.
             and not trace.get_current_span().get_span_context().is_valid
-            and not self._lifecycle.excluded.excludes(get_current_url(environ))
+            and not (self._lifecycle.excluded and self._lifecycle.excluded.excludes(get_current_url(environ)))
         ):
             environ[OWN_SPAN_KEY] = True
             traced: Iterable[bytes] = self._traced(environ, start_response)
