@@ -83,8 +83,6 @@ class Recorder:
         self._appendix_d = options.semconv == "both"
         self._event_name = semconv.event_name(options.semconv)
         self._logger = get_logger("ff_otel", __version__, logger_provider=options.logger_provider)
-        # Logger.enabled() arrived in opentelemetry-api 1.45; before it, emitting is the only way to find out.
-        self._logger_enabled = getattr(self._logger, "enabled", _always)
         self._instruments = Instruments(options.meter_provider) if options.metrics else None
         self._max_events = options.max_events_per_span
         self._max_length = options.max_value_length
@@ -130,7 +128,7 @@ class Recorder:
         # that case from the proxy's own state instead of three calls down to a no-op logger.
         if getattr(logger, "_real_logger", logger) is None and _logs_internal._LOGGER_PROVIDER is None:
             return False
-        return self._logger_enabled(event_name=self._event_name)
+        return logger.enabled(event_name=self._event_name)
 
     def measuring(self) -> bool:
         """True when evaluation metrics have somewhere to go."""
@@ -276,10 +274,6 @@ class Recorder:
 
 
 _ERROR_GENERAL = "general"
-
-
-def _always(**_: object) -> bool:
-    return True
 
 
 def _same(key: str) -> str:
