@@ -184,13 +184,8 @@ class Recorder:
                 attributes[semconv.RESULT_VARIANT] = variant
             if value is not None:
                 attributes[semconv.RESULT_VALUE] = value
-            reason = evaluation.reason
-            error_code = evaluation.error_code
-            if reason is None:
-                reason_text = "unknown" if error_code is None else _ERROR
-            else:
-                reason_text = _snake_cache.get(reason) or snake_case(reason)
-            attributes[semconv.RESULT_REASON] = reason_text
+            reason, error_type = _outcome(evaluation)
+            attributes[semconv.RESULT_REASON] = reason
             if provider_name:
                 attributes[semconv.PROVIDER_NAME] = provider_name
             metadata = evaluation.flag_metadata
@@ -209,8 +204,8 @@ class Recorder:
                 if type(context_id) is not str or len(context_id) > self._max_length or not context_id.isascii():
                     context_id = truncate(str(context_id), self._max_length)
                 attributes[semconv.CONTEXT_ID] = context_id
-            if error_code is not None or reason_text == _ERROR:
-                attributes[semconv.ERROR_TYPE] = _ERROR_GENERAL if error_code is None else snake_case(error_code)
+            if error_type is not None:
+                attributes[semconv.ERROR_TYPE] = error_type
                 message = evaluation.error_message
                 if message:
                     message = truncate(str(message), self._max_length)
@@ -251,20 +246,17 @@ class Recorder:
             attributes[semconv.VERSION] = truncate(str(version), limit)
 
     def _measure(self, instruments: Instruments, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
-        reason = evaluation.reason
-        failed = evaluation.error_code is not None or (reason is not None and snake_case(reason) == _ERROR)
+        reason, error_type = _outcome(evaluation)
+        failed = error_type is not None
         attributes: dict[str, AttributeValue] = {semconv.KEY: evaluation.key}
         if evaluation.variant is not None:
             attributes[semconv.RESULT_VARIANT] = evaluation.variant
-        if reason is not None:
-            attributes[semconv.RESULT_REASON] = snake_case(reason)
-        elif failed:
-            attributes[semconv.RESULT_REASON] = _ERROR
+        if evaluation.reason is not None or failed:  # no made-up "unknown" series in the metrics
+            attributes[semconv.RESULT_REASON] = reason
         if evaluation.provider_name:
             attributes[semconv.PROVIDER_NAME] = evaluation.provider_name
-        if failed:
-            code = evaluation.error_code
-            attributes[semconv.ERROR_TYPE] = _ERROR_GENERAL if code is None else snake_case(code)
+        if error_type is not None:
+            attributes[semconv.ERROR_TYPE] = error_type
         instruments.requests.add(1, attributes)
         (instruments.errors if failed else instruments.success).add(1, attributes)
         started = None if hook_data is None else hook_data.get(_START_KEY)
@@ -274,6 +266,20 @@ class Recorder:
 
 
 _ERROR_GENERAL = "general"
+
+
+def _outcome(evaluation: Evaluation) -> tuple[str, str | None]:
+    """The evaluation's reason in lower snake case, and its error type if and only if it failed."""
+    reason, code = evaluation.reason, evaluation.error_code
+    if reason is not None:
+        text = _snake_cache.get(reason) or snake_case(reason)
+    elif code is None:
+        return "unknown", None
+    else:
+        text = _ERROR
+    if code is not None:
+        return text, snake_case(code)
+    return text, _ERROR_GENERAL if text == _ERROR else None
 
 
 def _same(key: str) -> str:
