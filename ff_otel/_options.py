@@ -38,6 +38,8 @@ class Options:
     """When set, values are recorded only for these flag keys."""
     value_denylist: Collection[str] = frozenset()
     """Values of these flag keys are never recorded."""
+    capture_error_message: bool = True
+    """Record the provider's error message (cut to `max_value_length`); False leaves messages out."""
     log_outside_spans: bool = True
     """Record evaluations made outside any span as OpenTelemetry log records."""
     max_events_per_span: int | None = 64
@@ -59,7 +61,7 @@ class Options:
         if self.max_events_per_span is not None:
             _positive_int("max_events_per_span", self.max_events_per_span)
         _callable_or_none("redact", self.redact)
-        for name in ("log_outside_spans", "metrics", "pseudonymize_context_id"):
+        for name in ("capture_error_message", "log_outside_spans", "metrics", "pseudonymize_context_id"):
             _bool(name, getattr(self, name))
         object.__setattr__(self, "value_denylist", _key_set("value_denylist", self.value_denylist))
         if self.value_allowlist is not None:

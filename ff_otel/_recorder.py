@@ -6,6 +6,7 @@ a contextvar read and a couple of attribute checks.
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
@@ -27,8 +28,8 @@ from ff_otel._context import _FRAME
 from ff_otel._identity import pseudonymize
 from ff_otel._metrics import Instruments
 from ff_otel._options import Options
-from ff_otel._safe import call_safely
-from ff_otel._values import _snake_cache, encode_value, snake_case, truncate
+from ff_otel._safe import call_safely, report
+from ff_otel._values import _snake_cache, clean_text, encode_value, snake_case
 from ff_otel._version import __version__
 
 _ERROR = "error"
@@ -88,10 +89,12 @@ class Recorder:
         self._max_length = options.max_value_length
         self._log_outside_spans = options.log_outside_spans
         self._capture_auto = options.capture_value == "auto"
+        self._capture_error_message = options.capture_error_message
         self.timing = self._instruments is not None
         """True when the hook must note the start of each evaluation (for the duration metric)."""
         # Event counts per span, keyed by id(span) and dropped when the span is collected.
         self._span_events: dict[int, int] = {}
+        self._count_lock = threading.Lock()
         secret = options.secret_key
         self._context_id_of: Callable[[str], str] = _same
         if options.pseudonymize_context_id and secret:
@@ -156,16 +159,21 @@ class Recorder:
     def _on_span(self, span: Span, evaluation: Evaluation) -> None:
         frame = _FRAME.get()
         if frame is not None and frame.request is not None:
-            frame.request.note(evaluation.key, evaluation.variant)
+            variant = evaluation.variant
+            frame.request.note(
+                clean_text(evaluation.key, self._max_length),
+                None if variant is None else clean_text(variant, self._max_length),
+            )
         limit = self._max_events
         if limit is not None:
             counts = self._span_events
             span_id = id(span)
-            count = counts.get(span_id)
-            if count is None:
-                count = 0
-                weakref.finalize(span, counts.pop, span_id, None)
-            counts[span_id] = count + 1
+            with self._count_lock:  # threads of one request share its span: the cap must stay exact
+                count = counts.get(span_id)
+                if count is None:
+                    count = 0
+                    weakref.finalize(span, counts.pop, span_id, None)
+                counts[span_id] = count + 1
             if count >= limit:
                 span.set_attribute(semconv.DROPPED_EVENTS, count + 1 - limit)
                 return
@@ -173,26 +181,29 @@ class Recorder:
 
     def attributes(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
         """The event attributes of `evaluation` in the configured semconv mode."""
-        key = evaluation.key
+        limit = self._max_length
+        key = clean_text(evaluation.key, limit)
         variant = evaluation.variant
+        if variant is not None:
+            variant = clean_text(variant, limit)
         provider_name = evaluation.provider_name
+        if provider_name:
+            provider_name = clean_text(provider_name, limit)
         attributes: dict[str, AttributeValue] = {semconv.KEY: key}
         # The value is recorded only when the policy asks for it; `auto` with a variant is the common case.
-        value = None if variant is not None and self._capture_auto else self._value(key, variant, evaluation.value)
+        value = None
+        if variant is None or not self._capture_auto:
+            value = self._value(evaluation.key, variant, evaluation.value)
         if self._latest:
             if variant is not None:
                 attributes[semconv.RESULT_VARIANT] = variant
             if value is not None:
                 attributes[semconv.RESULT_VALUE] = value
             reason, error_type = _outcome(evaluation)
-            attributes[semconv.RESULT_REASON] = reason
+            attributes[semconv.RESULT_REASON] = clean_text(reason, limit)
             if provider_name:
                 attributes[semconv.PROVIDER_NAME] = provider_name
-            metadata = evaluation.flag_metadata
-            context_id = None
-            if metadata:
-                self._metadata(metadata, attributes)
-                context_id = metadata.get(semconv.METADATA_CONTEXT_ID)
+            context_id = self._metadata(evaluation.flag_metadata, attributes) if evaluation.flag_metadata else None
             if context_id is None:
                 targeting_key = evaluation.targeting_key
                 frame = _FRAME.get()
@@ -201,14 +212,12 @@ class Recorder:
                 elif targeting_key is not None:
                     context_id = self._context_id_of(targeting_key)
             if context_id is not None:
-                if type(context_id) is not str or len(context_id) > self._max_length or not context_id.isascii():
-                    context_id = truncate(str(context_id), self._max_length)
-                attributes[semconv.CONTEXT_ID] = context_id
+                attributes[semconv.CONTEXT_ID] = clean_text(context_id, limit)
             if error_type is not None:
-                attributes[semconv.ERROR_TYPE] = error_type
+                attributes[semconv.ERROR_TYPE] = clean_text(error_type, limit)
                 message = evaluation.error_message
-                if message:
-                    message = truncate(str(message), self._max_length)
+                if message and self._capture_error_message:
+                    message = clean_text(message, limit)
                     attributes[semconv.ERROR_MESSAGE] = message
                     if self._appendix_d:
                         attributes[semconv.APPENDIX_D_ERROR_MESSAGE] = message
@@ -236,27 +245,38 @@ class Recorder:
                 return None
         return encode_value(value, options.max_value_length)
 
-    def _metadata(self, metadata: Mapping[str, Any], attributes: dict[str, AttributeValue]) -> None:
-        limit = self.options.max_value_length
-        set_id = metadata.get(semconv.METADATA_FLAG_SET_ID)
+    def _metadata(self, metadata: Mapping[str, Any], attributes: dict[str, AttributeValue]) -> str | None:
+        """Put the flag set id and version on `attributes`; return the provider's context id, if it gave one."""
+        limit = self._max_length
+        try:
+            set_id = metadata.get(semconv.METADATA_FLAG_SET_ID)
+            version = metadata.get(semconv.METADATA_VERSION)
+            context_id = metadata.get(semconv.METADATA_CONTEXT_ID)
+        except Exception as error:  # a provider's odd metadata mapping: the event goes on without it
+            report("ff_otel could not read a flag's metadata", error)
+            return None
         if set_id is not None:
-            attributes[semconv.SET_ID] = truncate(str(set_id), limit)
-        version = metadata.get(semconv.METADATA_VERSION)
+            attributes[semconv.SET_ID] = clean_text(set_id, limit)
         if version is not None:
-            attributes[semconv.VERSION] = truncate(str(version), limit)
+            attributes[semconv.VERSION] = clean_text(version, limit)
+        if context_id is None:
+            return None
+        # The provider's context id is an identifier like the targeting key: pseudonymized the same way.
+        return self._context_id_of(clean_text(context_id, limit))
 
     def _measure(self, instruments: Instruments, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
         reason, error_type = _outcome(evaluation)
         failed = error_type is not None
-        attributes: dict[str, AttributeValue] = {semconv.KEY: evaluation.key}
+        limit = self._max_length
+        attributes: dict[str, AttributeValue] = {semconv.KEY: clean_text(evaluation.key, limit)}
         if evaluation.variant is not None:
-            attributes[semconv.RESULT_VARIANT] = evaluation.variant
+            attributes[semconv.RESULT_VARIANT] = clean_text(evaluation.variant, limit)
         if evaluation.reason is not None or failed:  # no made-up "unknown" series in the metrics
-            attributes[semconv.RESULT_REASON] = reason
+            attributes[semconv.RESULT_REASON] = clean_text(reason, limit)
         if evaluation.provider_name:
-            attributes[semconv.PROVIDER_NAME] = evaluation.provider_name
+            attributes[semconv.PROVIDER_NAME] = clean_text(evaluation.provider_name, limit)
         if error_type is not None:
-            attributes[semconv.ERROR_TYPE] = error_type
+            attributes[semconv.ERROR_TYPE] = clean_text(error_type, limit)
         instruments.requests.add(1, attributes)
         (instruments.errors if failed else instruments.success).add(1, attributes)
         started = None if hook_data is None else hook_data.get(_START_KEY)
@@ -272,7 +292,8 @@ def _outcome(evaluation: Evaluation) -> tuple[str, str | None]:
     """The evaluation's reason in lower snake case, and its error type if and only if it failed."""
     reason, code = evaluation.reason, evaluation.error_code
     if reason is not None:
-        text = _snake_cache.get(reason) or snake_case(reason)
+        # A provider may return any object as a reason, hashable or not.
+        text = (_snake_cache.get(reason) if type(reason) is str else None) or snake_case(reason)
     elif code is None:
         return "unknown", None
     else:

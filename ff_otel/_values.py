@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 import json
+import reprlib
 from enum import Enum
 from typing import Final
 
@@ -35,9 +37,24 @@ def _to_snake(text: object) -> str:
 
 def truncate(text: str, limit: int) -> str:
     """`text` as valid UTF-8, cut to at most `limit` characters."""
-    if not text.isascii():
-        text = _valid_utf8(text)
-    return text if len(text) <= limit else text[:limit]
+    if len(text) > limit:
+        text = text[:limit]  # cut first: a 2 MB string is not checked character by character
+    return text if text.isascii() else _valid_utf8(text)
+
+
+def clean_text(value: object, limit: int) -> str:
+    """Any name-like value (key, variant, provider name, metadata) as a valid attribute string, never raising."""
+    if type(value) is str and len(value) <= limit and value.isascii():
+        return value
+    return truncate(value if isinstance(value, str) else safe_str(value), limit)
+
+
+def safe_str(value: object) -> str:
+    """`str(value)`, or a placeholder naming its type when its `__str__` raises."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 def _valid_utf8(text: str) -> str:
@@ -63,15 +80,54 @@ def encode_value(value: object, limit: int) -> str | bool | int | float:
         return value if _INT64_MIN <= value <= _INT64_MAX else truncate(str(value), limit)
     if isinstance(value, bytes | bytearray | memoryview):
         return truncate(bytes(value).decode("utf-8", "backslashreplace"), limit)
-    return truncate(_to_json(value), limit)
+    return truncate(_to_json(value, limit), limit)
 
 
-def _to_json(value: object) -> str:
+def _to_json(value: object, limit: int) -> str:
     try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_fallback, allow_nan=True)
+        # Only what the first `limit` characters can show is encoded: a 2 MB object flag costs little more than
+        # a small one.
+        pruned = _prune(value, [limit + 1], 0)
+        return json.dumps(pruned, sort_keys=True, separators=(",", ":"), default=_fallback, allow_nan=True)
     except (ValueError, TypeError, RecursionError):
         # Cycles, keys that cannot be sorted together, or nesting deeper than the interpreter allows.
         return _safe_repr(value)
+
+
+_MAX_DEPTH = 200
+
+
+def _prune(value: object, budget: list[int], depth: int) -> object:
+    """A copy of `value` holding no more than its JSON's first `budget[0]` characters could show.
+
+    Every element costs at least one character, so at most that many are kept; dictionaries keep their smallest
+    keys, as sorted JSON would show them first.
+    """
+    if depth > _MAX_DEPTH:
+        raise RecursionError("flag value nested too deeply")
+    if isinstance(value, str):
+        budget[0] -= len(value) + 2
+        return value[: max(budget[0] + len(value) + 2, 0)]
+    if isinstance(value, dict):
+        keys = list(value) if len(value) <= budget[0] else heapq.nsmallest(max(budget[0], 0), value)
+        keys.sort()
+        result: dict[object, object] = {}
+        for key in keys:
+            if budget[0] <= 0:
+                break
+            budget[0] -= len(key) + 4 if isinstance(key, str) else 4
+            result[key] = _prune(value[key], budget, depth + 1)
+        return result
+    if isinstance(value, list | tuple):
+        items: list[object] = []
+        for item in value:
+            if budget[0] <= 0:
+                break
+            budget[0] -= 1
+            items.append(_prune(item, budget, depth + 1))
+        return items
+    budget[0] -= 1
+    return value
 
 
 def _fallback(value: object) -> object:
@@ -82,8 +138,18 @@ def _fallback(value: object) -> object:
     return _safe_repr(value)
 
 
+class _BoundedRepr(reprlib.Repr):
+    def repr_instance(self, x: object, level: int) -> str:
+        text = repr(x)  # raises for a broken __repr__: answered below by the type's name, with no address
+        return text if len(text) <= self.maxother else text[: self.maxother]
+
+
+_BOUNDED_REPR = _BoundedRepr()
+_BOUNDED_REPR.maxstring = _BOUNDED_REPR.maxother = 256
+
+
 def _safe_repr(value: object) -> str:
     try:
-        return repr(value)
+        return _BOUNDED_REPR.repr(value)  # bounded: never the whole of a huge structure
     except Exception:  # a user object whose __repr__ raises, or recursion
         return f"<{type(value).__name__}>"

@@ -60,8 +60,8 @@ def test_odd_values_never_raise() -> None:
         def __repr__(self) -> str:
             raise RuntimeError("no")
 
-    assert encode_value(cyclic, 50) == "[[...]]"
-    assert encode_value(deep, 20) == "<list>"  # deeper than json and repr can go
+    assert encode_value(cyclic, 50) == "[" * 50  # only what the limit can show is encoded: no cycle reached
+    assert encode_value(deep, 20) == "[" * 20
     assert encode_value(Unprintable(), 50) == '"<Unprintable>"'
     assert encode_value({"k": b"\xff\x00"}, 50) == '{"k":"\\\\xff\\u0000"}'
     assert encode_value(2**80, 50) == str(2**80)
