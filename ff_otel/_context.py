@@ -1,9 +1,13 @@
 """The OpenFeature transaction context, scoped to a block and always restored afterwards.
 
 OpenFeature's own contextvars propagator sets a context with no way to reset it, so a context set while serving
-one request is still there for the next request on the same thread. Here every block binds a `Frame` with a
-contextvar token and resets it on the way out. A frame can also resolve its identity lazily, at the first flag
-evaluation, so a web adapter sees the user even when it runs before the framework has authenticated anyone.
+one request is still there for the next request on the same thread. Here every block binds a `Layer` with a
+contextvar token and resets it on the way out.
+
+A layer has two parts. `explicit` is what the application said: an `evaluation_context(...)` block or its own
+`api.set_transaction_context(...)`. `identity` is who the current request is for, as a web adapter derives it,
+looked up lazily at the first flag evaluation (so an adapter sees the user even when it runs before the framework
+has authenticated anyone). The application's part always wins; the derived identity only fills what it left empty.
 """
 
 from __future__ import annotations
@@ -13,152 +17,324 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openfeature import transaction_context
-from openfeature.evaluation_context import EvaluationContext
+from openfeature.evaluation_context import EvaluationContext, EvaluationContextAttribute
 from openfeature.transaction_context import ContextVarsTransactionContextPropagator, TransactionContextPropagator
 from openfeature.transaction_context.no_op_transaction_context_propagator import NoOpTransactionContextPropagator
 
-if TYPE_CHECKING:
-    from ff_otel._request import RequestState
+from ff_otel._safe import report
 
 logger = logging.getLogger("ff_otel")
 
 _EMPTY = EvaluationContext()
+_NO_ATTRIBUTES: Mapping[str, Any] = {}
 
 Resolver = Callable[[], "tuple[str | None, str | None, Mapping[str, Any]]"]
-"""Returns (targeting_key, context_id, attributes) the first time the frame's context is needed."""
+"""Returns (targeting_key, context_id, attributes) the first time an identity is needed."""
 
 
-class Frame:
-    """One binding of the transaction context: an identity, and the request it belongs to, if any."""
+class Explicit:
+    """A context the application chose: a targeting key, the id to record for it, and attributes."""
 
-    __slots__ = ("_context", "_lock", "_resolver", "attributes", "context_id", "request", "targeting_key")
+    __slots__ = ("attributes", "context_id", "targeting_key")
 
     def __init__(
-        self,
-        targeting_key: str | None = None,
-        context_id: str | None = None,
-        attributes: Mapping[str, Any] | None = None,
-        *,
-        resolver: Resolver | None = None,
-        request: RequestState | None = None,
+        self, targeting_key: str | None, context_id: str | None = None, attributes: Mapping[str, Any] | None = None
     ) -> None:
         self.targeting_key = targeting_key
         self.context_id = context_id
-        self.attributes: Mapping[str, Any] = attributes or {}
-        self.request = request
-        self._resolver = resolver
-        # Threads of one request (a thread pool, background work) may race to resolve a lazy identity. Re-entrant:
-        # a context builder that evaluates a flag itself sees the context as it stands.
-        self._lock = threading.RLock() if resolver is not None else None
-        self._context: EvaluationContext | None = None
+        self.attributes: Mapping[str, Any] = attributes or _NO_ATTRIBUTES
 
-    def evaluation_context(self) -> EvaluationContext:
-        """The OpenFeature context of this frame, resolving a lazy identity on first use."""
-        context = self._context
-        if context is None:
-            if self._lock is None:
-                context = self._context = EvaluationContext(self.targeting_key, dict(self.attributes))
-            else:
-                with self._lock:
-                    if self._resolver is not None:
-                        resolver, self._resolver = self._resolver, None
-                        self.targeting_key, self.context_id, self.attributes = resolver()
-                    context = self._context = EvaluationContext(self.targeting_key, dict(self.attributes))
-        return context
+
+class LazyIdentity:
+    """Who a request is for, looked up at first use, and safe when threads of one request race for it."""
+
+    __slots__ = ("_lock", "_resolver", "_resolving", "attributes", "context_id", "targeting_key", "version")
+
+    def __init__(self, resolver: Resolver | None = None) -> None:
+        self._resolver = resolver
+        self._resolving = False
+        # Re-entrant: a context builder that evaluates a flag itself sees the identity as it stands.
+        self._lock = threading.RLock()
+        self.targeting_key: str | None = None
+        self.context_id: str | None = None
+        self.attributes: Mapping[str, Any] = _NO_ATTRIBUTES
+        self.version = 0  # bumped by every change, so layers know their merged context is stale
+
+    @property
+    def pending(self) -> bool:
+        """True until the lookup has run."""
+        return self._resolver is not None
+
+    def resolve(self) -> None:
+        """Run the lookup now if it has not run yet. Never raises: a failed lookup leaves the identity empty."""
+        if self._resolver is None:
+            return
+        with self._lock:  # other threads wait here until the lookup is done
+            resolver = self._resolver
+            if resolver is None or self._resolving:  # done meanwhile, or re-entered by a context builder
+                return
+            self._resolving = True
+            try:
+                targeting_key, context_id, attributes = resolver()
+                self._set(targeting_key, context_id, attributes)
+            except Exception as error:  # OpenFeature does not guard its context lookup: nothing may escape it
+                report("ff_otel could not look up the request's identity; the application's context goes on", error)
+            finally:
+                self._resolving = False
+                self._resolver = None
+                self.version += 1
 
     def rebind(self, targeting_key: str | None, context_id: str | None, attributes: Mapping[str, Any] | None) -> None:
-        """Replace the identity for the rest of the frame; new attributes are merged over the old ones."""
-        self.evaluation_context()  # resolve first, so a lazy resolver can never overwrite what is bound here
-        self.targeting_key = targeting_key
-        self.context_id = context_id
-        self.attributes = {**self.attributes, **(attributes or {})}
-        self._context = None
+        """Replace who the request is for; new attributes are merged over the old ones."""
+        self.resolve()  # first, so a pending lookup can never overwrite what is bound here
+        with self._lock:
+            self._set(targeting_key, context_id, {**self.attributes, **(attributes or {})})
+            self.version += 1
+
+    def _set(self, targeting_key: object, context_id: object, attributes: object) -> None:
+        self.targeting_key = None if targeting_key is None else str(targeting_key)
+        self.context_id = None if context_id is None else str(context_id)
+        self.attributes = dict(attributes) if isinstance(attributes, Mapping) else _NO_ATTRIBUTES
+        if attributes is not None and not isinstance(attributes, Mapping):
+            report(f"ff_otel identity attributes must be a mapping, not {type(attributes).__name__}; ignored")
 
 
-_FRAME: contextvars.ContextVar[Frame | None] = contextvars.ContextVar("ff_otel_frame", default=None)
+class Layer:
+    """What is bound at one point: the application's context and the request's identity, merged on demand."""
+
+    __slots__ = ("_context", "_version", "explicit", "identity", "loose")
+
+    def __init__(self, explicit: Explicit | None, identity: LazyIdentity | None, *, loose: bool = False) -> None:
+        self.explicit = explicit
+        self.identity = identity
+        self.loose = loose  # set by the application outside any ff-otel block: no token will ever reset it
+        self._context: EvaluationContext | None = None
+        self._version = -1
+
+    def evaluation_context(self) -> EvaluationContext:
+        """The OpenFeature context of this layer, resolving a lazy identity on first use."""
+        identity = self.identity
+        if identity is None:
+            context = self._context
+            if context is None:
+                explicit = self.explicit
+                context = (
+                    _EMPTY if explicit is None else EvaluationContext(explicit.targeting_key, dict(explicit.attributes))
+                )
+                self._context = context
+            return context
+        if identity.pending:
+            identity.resolve()
+        context = self._context
+        if context is None or self._version != identity.version:
+            self._version = identity.version
+            context = self._context = self._merge(identity)
+        return context
+
+    def _merge(self, identity: LazyIdentity) -> EvaluationContext:
+        explicit = self.explicit
+        if explicit is None:
+            return EvaluationContext(identity.targeting_key, dict(identity.attributes))
+        attributes = (
+            {**identity.attributes, **explicit.attributes} if identity.attributes else dict(explicit.attributes)
+        )
+        return EvaluationContext(explicit.targeting_key or identity.targeting_key, attributes)
+
+    def context_id(self, targeting_key: str | None) -> str | None:
+        """The context id bound for `targeting_key`, when the layer that supplied that key gave one."""
+        explicit, identity = self.explicit, self.identity
+        if explicit is not None and explicit.targeting_key:
+            return explicit.context_id if explicit.targeting_key == targeting_key else None
+        if identity is not None and identity.targeting_key == targeting_key:
+            return identity.context_id
+        return None
 
 
-def current_frame() -> Frame | None:
-    """The innermost frame bound in this context, if any."""
-    return _FRAME.get()
+_LAYER: contextvars.ContextVar[Layer | None] = contextvars.ContextVar("ff_otel_layer", default=None)
+
+
+def current_layer() -> Layer | None:
+    """The innermost layer bound in this context, if any."""
+    return _LAYER.get()
+
+
+def bound_context_id(targeting_key: str | None) -> str | None:
+    """The context id the current block or request bound for `targeting_key`, if any."""
+    layer = _LAYER.get()
+    return None if layer is None else layer.context_id(targeting_key)
+
+
+def forget_loose_context() -> None:
+    """Drop a context the application set outside any ff-otel block, at the start of a new request.
+
+    Adapters call this where a request begins on a reused thread, so what one request set never reaches the next.
+    """
+    layer = _LAYER.get()
+    if layer is not None and layer.loose:
+        _LAYER.set(None)
 
 
 class ScopedPropagator(TransactionContextPropagator):
-    """An OpenFeature transaction-context propagator backed by ff-otel's frames."""
+    """An OpenFeature transaction-context propagator backed by ff-otel's layers."""
 
     def get_transaction_context(self) -> EvaluationContext:
-        frame = _FRAME.get()
-        return _EMPTY if frame is None else frame.evaluation_context()
+        layer = _LAYER.get()
+        return _EMPTY if layer is None else layer.evaluation_context()
 
     def set_transaction_context(self, transaction_context: EvaluationContext) -> None:
-        # A direct `api.set_transaction_context(...)` lasts until the enclosing ff-otel block ends, if there is one.
-        outer = _FRAME.get()
-        frame = Frame(
-            transaction_context.targeting_key,
-            None,
-            transaction_context.attributes,
-            request=None if outer is None else outer.request,
+        # A direct `api.set_transaction_context(...)` lasts until the enclosing ff-otel block ends, if there is one;
+        # the request's identity still fills what it leaves empty.
+        outer = _LAYER.get()
+        _LAYER.set(
+            Layer(
+                Explicit(transaction_context.targeting_key, None, transaction_context.attributes),
+                None if outer is None else outer.identity,
+                loose=outer is None or outer.loose,
+            )
         )
-        _FRAME.set(frame)
 
 
 PROPAGATOR = ScopedPropagator()
 
+# The SDK's own propagators, replaced by ff-otel's, which does the same job and also restores. Any other one,
+# subclasses of these included, is the application's choice and stays.
+_REPLACEABLE = (NoOpTransactionContextPropagator, ContextVarsTransactionContextPropagator)
+
+
+def _installed_propagator() -> TransactionContextPropagator:
+    return transaction_context._evaluation_transaction_context_propagator
+
 
 def propagator_is_ours() -> bool:
-    return transaction_context._evaluation_transaction_context_propagator is PROPAGATOR
+    return _installed_propagator() is PROPAGATOR
 
 
 def ensure_propagator() -> TransactionContextPropagator | None:
     """Install ff-otel's propagator unless the application chose its own; return the one it replaced."""
-    current = transaction_context._evaluation_transaction_context_propagator
+    current = _installed_propagator()
     if current is PROPAGATOR:
-        return None
-    # The SDK's contextvars propagator is replaced too: ours does the same job and also restores.
-    if isinstance(current, NoOpTransactionContextPropagator | ContextVarsTransactionContextPropagator):
+        return _LIVE.cancel_restore()  # installed again before an uninstall's blocks had all ended
+    if type(current) in _REPLACEABLE:
         transaction_context.set_transaction_context_propagator(PROPAGATOR)
         return current
+    report(
+        f"ff_otel keeps the application's transaction-context propagator {type(current).__qualname__}: it sets each "
+        "block's context through it and restores the previous one by value when the block ends"
+    )
     return None
 
 
-class _Binding:
-    __slots__ = ("foreign_previous", "frame", "previous", "token")
+class _LazyContext(EvaluationContext):
+    """An evaluation context whose fields are read from a layer at first use, for an application's propagator."""
 
-    def __init__(self, frame: Frame) -> None:
-        self.frame = frame
-        self.previous = _FRAME.get()
-        if frame.request is None and self.previous is not None:
-            frame.request = self.previous.request
-        self.token = _FRAME.set(frame)
-        self.foreign_previous: EvaluationContext | None = None
+    def __init__(self, layer: Layer) -> None:  # no super().__init__: the fields are the layer's
+        object.__setattr__(self, "_layer", layer)
+
+    def _resolved(self) -> EvaluationContext:
+        layer: Layer = object.__getattribute__(self, "_layer")
+        return layer.evaluation_context()
+
+    @property
+    def targeting_key(self) -> str | None:
+        return self._resolved().targeting_key
+
+    @targeting_key.setter
+    def targeting_key(self, value: str | None) -> None:
+        raise AttributeError("a request's evaluation context is read-only")
+
+    @property
+    def attributes(self) -> Mapping[str, EvaluationContextAttribute]:
+        return self._resolved().attributes
+
+    @attributes.setter
+    def attributes(self, value: Mapping[str, EvaluationContextAttribute]) -> None:
+        raise AttributeError("a request's evaluation context is read-only")
+
+
+class _LiveBindings:
+    """How many blocks are open right now, so an uninstall waits for them before giving the propagator back."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+        self.pending_restore: TransactionContextPropagator | None = None
+
+    def opened(self) -> None:
+        with self._lock:
+            self.count += 1
+
+    def closed(self) -> None:
+        with self._lock:
+            self.count -= 1
+            restore = self.pending_restore if self.count == 0 else None
+            if restore is not None:
+                self.pending_restore = None
+        if restore is not None and propagator_is_ours():
+            transaction_context.set_transaction_context_propagator(restore)
+
+    def cancel_restore(self) -> TransactionContextPropagator | None:
+        with self._lock:
+            pending, self.pending_restore = self.pending_restore, None
+        return pending
+
+    def restore_when_idle(self, propagator: TransactionContextPropagator) -> None:
+        with self._lock:
+            if self.count:
+                self.pending_restore = propagator
+                return
+        if propagator_is_ours():
+            transaction_context.set_transaction_context_propagator(propagator)
+
+
+_LIVE = _LiveBindings()
+
+
+def restore_propagator_when_idle(propagator: TransactionContextPropagator) -> None:
+    """Put `propagator` back in place of ff-otel's, once no block that relies on ff-otel's is open any more."""
+    _LIVE.restore_when_idle(propagator)
+
+
+class Binding:
+    """One layer made current until `release()`; what an application's own propagator held is restored too."""
+
+    __slots__ = ("_foreign_previous", "_previous", "_token")
+
+    def __init__(self, layer: Layer) -> None:
+        _LIVE.opened()
+        self._previous = _LAYER.get()
+        self._token = _LAYER.set(layer)
+        self._foreign_previous: EvaluationContext | None = None
         if not propagator_is_ours() and ensure_propagator() is None:
-            # The application set its own propagator: feed it the context eagerly and put back what it had.
-            self.foreign_previous = transaction_context.get_transaction_context()
-            transaction_context.set_transaction_context(frame.evaluation_context())
+            # The application set its own propagator: hand it a context that still looks the identity up lazily.
+            self._foreign_previous = transaction_context.get_transaction_context()
+            transaction_context.set_transaction_context(_LazyContext(layer))
 
     def release(self) -> None:
         try:
-            _FRAME.reset(self.token)
+            _LAYER.reset(self._token)
         except ValueError:
             # Left in another context than entered (a generator finished by another task): restore by value.
-            _FRAME.set(self.previous)
-        if self.foreign_previous is not None:
-            transaction_context.set_transaction_context(self.foreign_previous)
+            _LAYER.set(self._previous)
+        if self._foreign_previous is not None:
+            transaction_context.set_transaction_context(self._foreign_previous)
+        _LIVE.closed()
 
 
-def bind(frame: Frame) -> _Binding:
-    """Make `frame` the current one until `release()` is called on the result."""
-    return _Binding(frame)
+def bind_identity(identity: LazyIdentity) -> Binding:
+    """Bind a request's identity under whatever context the application has set so far."""
+    outer = _LAYER.get()
+    return Binding(Layer(None if outer is None else outer.explicit, identity))
 
 
 class evaluation_context:  # noqa: N801 - used like a function, like contextlib's managers
     """Set the OpenFeature transaction context for a block, and restore what was there before on the way out.
 
     Works as ``with`` and ``async with``, nests, and stays with the thread or asyncio task that entered it.
-    ``context_id`` defaults to the targeting key.
+    ``context_id`` defaults to the targeting key. Inside a web request, the request's identity fills what the
+    block leaves empty.
 
     Usage::
 
@@ -166,7 +342,7 @@ class evaluation_context:  # noqa: N801 - used like a function, like contextlib'
             client.get_boolean_value("new-checkout", False)
     """
 
-    __slots__ = ("_binding", "_frame")
+    __slots__ = ("_binding", "_explicit")
 
     def __init__(
         self,
@@ -174,12 +350,14 @@ class evaluation_context:  # noqa: N801 - used like a function, like contextlib'
         context_id: str | None = None,
         attributes: Mapping[str, Any] | None = None,
     ) -> None:
-        self._frame = Frame(targeting_key, context_id, attributes)
-        self._binding: _Binding | None = None
+        self._explicit = Explicit(targeting_key, context_id, attributes)
+        self._binding: Binding | None = None
 
     def __enter__(self) -> EvaluationContext:
-        self._binding = bind(self._frame)
-        return self._frame.evaluation_context()
+        outer = _LAYER.get()
+        layer = Layer(self._explicit, None if outer is None else outer.identity)
+        self._binding = Binding(layer)
+        return layer.evaluation_context()
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -207,11 +385,20 @@ def identify(
 
     Usage: ``ff_otel.identify(user.id, attributes={"plan": user.plan})``
     """
-    frame = _FRAME.get()
-    if frame is None:
-        logger.warning("ff_otel.identify() called outside a request or evaluation_context block; ignored")
+    layer = _LAYER.get()
+    if layer is None:
+        report("ff_otel.identify() called outside a request or evaluation_context block; ignored")
         return
     key = None if targeting_key is None else str(targeting_key)
-    frame.rebind(key, context_id, attributes)
+    try:
+        if layer.identity is not None:
+            layer.identity.rebind(key, context_id, attributes)
+        else:  # a plain block: the block's own context is what is rebound
+            explicit = layer.explicit or Explicit(None)
+            layer.explicit = Explicit(key, context_id, {**explicit.attributes, **(attributes or {})})
+            layer._context = None
+    except Exception as error:
+        report("ff_otel.identify() could not bind the identity", error)
+        return
     if not propagator_is_ours():
-        transaction_context.set_transaction_context(frame.evaluation_context())
+        transaction_context.set_transaction_context(_LazyContext(layer))

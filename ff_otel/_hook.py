@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from openfeature import hook as of_hooks
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.flag_evaluation import FlagEvaluationDetails, FlagValueType
 from openfeature.hook import Hook, HookContext, HookHints
 
 from ff_otel import _in_progress
 from ff_otel._recorder import Evaluation, Recorder
+from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 
 _IN_PROGRESS_KEY = "ff_otel.in_progress"
@@ -22,13 +24,21 @@ class FeatureFlagHook(Hook):
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
 
+    def recorder_now(self) -> Recorder:
+        """The recorder for an evaluation made now: the one of the app serving the request, else the process's."""
+        in_flight = IN_FLIGHT.get()
+        if in_flight is None or in_flight.recorder is None:
+            return self.recorder
+        return in_flight.recorder
+
     def before(self, hook_context: HookContext, hints: HookHints) -> EvaluationContext | None:
         # Only metrics and vendor de-duplication need this stage; without them it must cost nothing.
-        if _in_progress.tracking or self.recorder.timing:
+        recorder = self.recorder_now()
+        if _in_progress.tracking or recorder.timing:
             try:
                 if _in_progress.tracking:
                     hook_context.hook_data[_IN_PROGRESS_KEY] = _in_progress.enter(hook_context.flag_key)
-                self.recorder.started(hook_context.hook_data)
+                recorder.started(hook_context.hook_data)
             except Exception as error:  # an exception here would turn the evaluation into an error
                 report("ff_otel could not start an evaluation's record", error)
         return None
@@ -40,7 +50,7 @@ class FeatureFlagHook(Hook):
         hints: HookHints,
     ) -> None:
         try:
-            recorder = self.recorder
+            recorder = self.recorder_now()
             # Check first, build second: most evaluations in production are not sampled.
             destination = recorder.destination()
             if destination is not None or recorder.measuring():
@@ -50,6 +60,18 @@ class FeatureFlagHook(Hook):
         finally:
             if _in_progress.tracking:
                 _in_progress.leave(hook_context.hook_data.get(_IN_PROGRESS_KEY))
+
+
+def remove_hook(hook: Hook) -> None:
+    """Take `hook` out of OpenFeature's global hooks in one step, leaving the others in their order."""
+    remaining = [other for other in of_hooks.get_hooks() if other is not hook]
+    if isinstance(getattr(of_hooks, "_hooks", None), list):
+        # One assignment, as the SDK's own add_hooks does: concurrent evaluations never see a list without the
+        # application's hooks.
+        of_hooks._hooks = remaining
+    else:  # an SDK that keeps its hooks elsewhere
+        of_hooks.clear_hooks()
+        of_hooks.add_hooks(remaining)
 
 
 def evaluation_of(hook_context: HookContext, details: FlagEvaluationDetails[Any]) -> Evaluation:

@@ -28,9 +28,13 @@ class Identity:
         return cls(str(user_id), "user", dict(attributes or {}))
 
     @classmethod
-    def session(cls, session_key: str, secret_key: str | bytes) -> Identity:
-        """A visitor known by a session: a stable keyed hash of the session key, never the key itself."""
-        return cls(pseudonymize(session_key, secret_key), "session")
+    def session(cls, session_key: str, secret_key: str | bytes | None) -> Identity:
+        """A visitor known by a session: a stable keyed hash of the session key, never the key itself.
+
+        The hash is keyed with a key derived from `secret_key` for this one purpose (as Django's `salted_hmac`
+        derives its keys); without a secret it is still a one-way hash, never the raw key.
+        """
+        return cls(pseudonymize(session_key, secret_key or b"", SESSION_ID_PURPOSE), "session")
 
     @classmethod
     def anonymous(cls) -> Identity:
@@ -41,7 +45,18 @@ class Identity:
 ANONYMOUS = Identity()
 
 
-def pseudonymize(value: str, secret_key: str | bytes) -> str:
-    """A stable pseudonymous id for `value`: HMAC-SHA256 keyed with `secret_key`, 32 hex characters."""
-    key = secret_key.encode() if isinstance(secret_key, str) else secret_key
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+SESSION_ID_PURPOSE = "ff_otel.session-id"
+"""The salt of the key that hashes session keys into targeting keys (Django: `salted_hmac(SESSION_ID_PURPOSE, ...)`)."""
+CONTEXT_ID_PURPOSE = "ff_otel.context-id"
+"""The salt of the key that hashes targeting keys into recorded context ids (`pseudonymize_context_id`)."""
+
+
+def pseudonymize(value: str, secret_key: str | bytes, purpose: str = CONTEXT_ID_PURPOSE) -> str:
+    """A stable pseudonymous id for `value`, 32 hex characters.
+
+    HMAC-SHA256 with a key derived from `secret_key` for `purpose` alone (SHA-256 of the purpose and the
+    secret, as Django's `salted_hmac` does), so the application's secret itself never keys anything of ours.
+    """
+    secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    key = hashlib.sha256(purpose.encode() + secret).digest()
+    return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]

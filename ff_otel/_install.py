@@ -9,12 +9,13 @@ import threading
 from typing import Any
 
 from openfeature import api
-from openfeature.transaction_context import TransactionContextPropagator, set_transaction_context_propagator
+from openfeature.transaction_context import TransactionContextPropagator
 
-from ff_otel._context import ensure_propagator, propagator_is_ours
-from ff_otel._hook import FeatureFlagHook
+from ff_otel._context import ensure_propagator, restore_propagator_when_idle
+from ff_otel._hook import FeatureFlagHook, remove_hook
 from ff_otel._options import Options
 from ff_otel._recorder import Recorder
+from ff_otel._safe import report
 
 logger = logging.getLogger("ff_otel")
 
@@ -41,40 +42,82 @@ class Installation:
 
 _lock = threading.Lock()
 _current: Installation | None = None
+_recorders: dict[Options, Recorder] = {}
+_recorders_lock = threading.Lock()
+
+
+def killed() -> bool:
+    """True when the ops kill switch keeps ff-otel off."""
+    return os.environ.get(ENABLED_ENV, "true").strip().lower() in ("false", "0", "no", "off")
 
 
 def install(options: Options | None = None, **values: Any) -> Installation:
     """Register ff-otel's OpenFeature hook globally, once, and return what was installed.
 
-    Calling it again never adds a second hook: the options of the last call are the ones in force.
+    Calling it again never adds a second hook: the options of the last call are the ones in force outside
+    requests. Requests served by a web adapter are recorded with that adapter's own options.
 
     Usage: ``ff_otel.install(semconv="both")`` or ``ff_otel.install(ff_otel.Options(...))``
     """
-    global _current
     if options is not None and values:
         raise TypeError("ff_otel.install() takes an Options object or keyword options, not both")
-    chosen = options if options is not None else Options.from_mapping(values)
-    if os.environ.get(ENABLED_ENV, "true").strip().lower() in ("false", "0", "no", "off"):
+    return _install(options if options is not None else Options.from_mapping(values), replace=True)
+
+
+def activate(options: Options) -> Installation:
+    """Install ff-otel for a web adapter: with `options` if nothing is installed yet, else keep what is.
+
+    The adapter's requests use `options` either way (see `recorder_for`); when the options in force outside
+    requests differ, that is said once on the `ff_otel` logger.
+    """
+    return _install(options, replace=False)
+
+
+def _install(chosen: Options, *, replace: bool) -> Installation:
+    global _current
+    if killed():
         logger.info("ff_otel is turned off by %s", ENABLED_ENV)
         return Installation(chosen, None)
     with _lock:
-        if _current is not None and _current.hook is not None:
-            if chosen != _current.options:
-                _current.hook.recorder = Recorder(chosen)
-                logger.debug("ff_otel options replaced by a later install()")
-            if _current.hook not in api.get_hooks():  # someone cleared the global hooks since
-                api.add_hooks([_current.hook])
+        current = _current
+        if current is not None and current.hook is not None:
+            hook = current.hook
+            if chosen != current.options:
+                report(
+                    "ff_otel was set up twice with different options: each web adapter records its own requests "
+                    "with its own options; evaluations outside requests use "
+                    + ("the ones of the last ff_otel.install()" if replace else "the ones installed first")
+                )
+                if replace:
+                    hook.recorder = recorder_for(chosen)
+                    current = _current = dataclasses.replace(current, options=chosen)
+            if hook not in api.get_hooks():  # someone cleared the global hooks since
+                api.add_hooks([hook])
             ensure_propagator()
-            _current = dataclasses.replace(_current, options=chosen)
-            return _current
-        hook = FeatureFlagHook(Recorder(chosen))
+            return current
+        hook = FeatureFlagHook(recorder_for(chosen))
         api.add_hooks([hook])
         _current = Installation(chosen, hook, ensure_propagator())
         return _current
 
 
+def recorder_for(options: Options) -> Recorder:
+    """The recorder for `options`, made once per distinct set of options."""
+    recorder = _recorders.get(options)
+    if recorder is None:
+        with _recorders_lock:
+            recorder = _recorders.get(options)
+            if recorder is None:
+                recorder = _recorders[options] = Recorder(options)
+    return recorder
+
+
 def uninstall() -> None:
-    """Remove the hook and restore the propagator that `install()` replaced. Safe to call when not installed."""
+    """Remove the hook and restore the propagator that `install()` replaced. Safe to call when not installed.
+
+    The application's own hooks stay, in their order, with no moment where they are missing; blocks in flight
+    keep their context until they end.
+    """
     global _current
     with _lock:
         if _current is None:
@@ -82,11 +125,9 @@ def uninstall() -> None:
         hook, replaced = _current.hook, _current.replaced_propagator
         _current = None
     if hook is not None:
-        others = [h for h in api.get_hooks() if h is not hook]
-        api.clear_hooks()
-        api.add_hooks(others)
-    if replaced is not None and propagator_is_ours():
-        set_transaction_context_propagator(replaced)
+        remove_hook(hook)
+    if replaced is not None:
+        restore_propagator_when_idle(replaced)
 
 
 def current_installation() -> Installation | None:

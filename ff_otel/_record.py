@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ff_otel._context import current_frame
+from ff_otel._context import current_layer
 from ff_otel._in_progress import under_openfeature
 from ff_otel._install import current_installation
 from ff_otel._recorder import Evaluation
+from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 
 
@@ -37,8 +38,8 @@ def record_evaluation(
         return
     try:
         if targeting_key is None:
-            frame = current_frame()
-            targeting_key = None if frame is None else frame.evaluation_context().targeting_key
+            layer = current_layer()
+            targeting_key = None if layer is None else layer.evaluation_context().targeting_key
         evaluation = Evaluation(
             key,
             value,
@@ -50,6 +51,8 @@ def record_evaluation(
             provider_name,
             targeting_key,
         )
-        installation.hook.recorder.record(evaluation)
+        in_flight = IN_FLIGHT.get()
+        recorder = installation.hook.recorder if in_flight is None or in_flight.recorder is None else in_flight.recorder
+        recorder.record(evaluation)
     except Exception as error:
         report("ff_otel could not record a flag evaluation", error)

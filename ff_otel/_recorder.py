@@ -24,10 +24,11 @@ from opentelemetry.trace.propagation import _SPAN_KEY
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
-from ff_otel._context import _FRAME
+from ff_otel._context import bound_context_id
 from ff_otel._identity import pseudonymize
 from ff_otel._metrics import Instruments
 from ff_otel._options import Options
+from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import call_safely, report
 from ff_otel._values import _snake_cache, clean_text, encode_value, snake_case
 from ff_otel._version import __version__
@@ -157,10 +158,10 @@ class Recorder:
             self._measure(instruments, evaluation, hook_data)
 
     def _on_span(self, span: Span, evaluation: Evaluation) -> None:
-        frame = _FRAME.get()
-        if frame is not None and frame.request is not None:
+        in_flight = IN_FLIGHT.get()
+        if in_flight is not None and in_flight.summary is not None:
             variant = evaluation.variant
-            frame.request.note(
+            in_flight.summary.note(
                 clean_text(evaluation.key, self._max_length),
                 None if variant is None else clean_text(variant, self._max_length),
             )
@@ -206,10 +207,8 @@ class Recorder:
             context_id = self._metadata(evaluation.flag_metadata, attributes) if evaluation.flag_metadata else None
             if context_id is None:
                 targeting_key = evaluation.targeting_key
-                frame = _FRAME.get()
-                if frame is not None and frame.context_id is not None and frame.targeting_key == targeting_key:
-                    context_id = frame.context_id
-                elif targeting_key is not None:
+                context_id = bound_context_id(targeting_key)
+                if context_id is None and targeting_key is not None:
                     context_id = self._context_id_of(targeting_key)
             if context_id is not None:
                 attributes[semconv.CONTEXT_ID] = clean_text(context_id, limit)

@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
 from opentelemetry.trace import INVALID_SPAN, Span
 
-from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions
-from ff_otel._context import Frame, _Binding, bind
+from ff_otel._context import Binding, LazyIdentity, bind_identity
 from ff_otel._identity import ANONYMOUS, Identity
+from ff_otel._install import recorder_for
+from ff_otel._options import Options
+from ff_otel._request_state import IN_FLIGHT, InFlight, RequestSummary
 from ff_otel._safe import call_safely, report
 
 IdentityFinder = Callable[[], "Identity | None"]
 """The adapter's own lookup: user, else session, else None for anonymous."""
-
-
-class RequestState:
-    """The flags one request evaluated, written onto its span when it ends."""
-
-    __slots__ = ("entries", "evaluations", "keys", "max_entries", "span")
-
-    def __init__(self, span: Span, max_entries: int) -> None:
-        self.span = span
-        self.max_entries = max_entries
-        self.entries: dict[str, None] = {}  # insertion-ordered set of "key=variant"
-        self.keys: set[str] = set()
-        self.evaluations = 0
-
-    def note(self, key: str, variant: str | None) -> None:
-        """Count one evaluation of `key` that resolved to `variant`."""
-        self.evaluations += 1
-        self.keys.add(key)
-        if len(self.entries) < self.max_entries:
-            self.entries[key if variant is None else f"{key}={variant}"] = None
-
-    def write(self) -> None:
-        """Put the summary on the request span, if anything was evaluated and the span still records."""
-        if self.evaluations and self.span.is_recording():
-            self.span.set_attributes(
-                {
-                    semconv.SUMMARY_FLAGS: list(self.entries),
-                    semconv.SUMMARY_FLAG_COUNT: len(self.keys),
-                    semconv.SUMMARY_EVALUATION_COUNT: self.evaluations,
-                }
-            )
 
 
 class RequestScope:
@@ -62,7 +34,16 @@ class RequestScope:
             response = handle(request)
     """
 
-    __slots__ = ("_binding", "_find_identity", "_options", "_request", "frame", "state")
+    __slots__ = (
+        "_binding",
+        "_find_identity",
+        "_in_flight_token",
+        "_options",
+        "_recorder",
+        "_request",
+        "identity",
+        "state",
+    )
 
     def __init__(
         self,
@@ -71,22 +52,29 @@ class RequestScope:
         find_identity: IdentityFinder,
         options: AdapterOptions,
         span: Span | None = None,
+        core: Options | None = None,
     ) -> None:
         self._request = request
         self._find_identity = find_identity
         self._options = options
-        self.state = RequestState(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
-        self.frame = Frame(resolver=self._resolve, request=self.state)
-        self._binding: _Binding | None = None
+        self.state = RequestSummary(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
+        self.identity = LazyIdentity(self._resolve)
+        self._binding: Binding | None = None
+        self._in_flight_token: contextvars.Token[InFlight | None] | None = None
+        self._recorder = None if core is None else recorder_for(core)
 
     def _resolve(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
         identity = self._identity()
-        attributes: dict[str, Any] = dict(identity.attributes)
+        attributes = _attributes_of(identity)
         builder = self._options.context_builder
         if builder is not None:
             extra = call_safely("ff_otel context_builder raised", builder, self._request)
             if isinstance(extra, Mapping):
-                attributes.update(extra)
+                extra_attributes = call_safely(
+                    "ff_otel context_builder returned a mapping that cannot be read", dict, extra
+                )
+                if extra_attributes is not None:
+                    attributes.update(extra_attributes)
             elif extra is not None:
                 report(f"ff_otel context_builder returned {type(extra).__name__}, not a mapping; ignored")
         return identity.targeting_key, None, attributes
@@ -96,15 +84,17 @@ class RequestScope:
         if custom is not None:
             found = call_safely("ff_otel identity callable raised", custom, self._request)
             if isinstance(found, Identity):
-                return found
-            if isinstance(found, str | int):
+                return _checked(found)
+            if isinstance(found, str | int) and not isinstance(found, bool):
                 return Identity.user(found)
             if found is not None:
                 report(f"ff_otel identity callable returned {type(found).__name__}; expected Identity, str or None")
-        return call_safely("ff_otel could not look up the request's user or session", self._find_identity) or ANONYMOUS
+        found = call_safely("ff_otel could not look up the request's user or session", self._find_identity)
+        return ANONYMOUS if found is None else _checked(found)
 
     def __enter__(self) -> RequestScope:
-        self._binding = bind(self.frame)
+        self._in_flight_token = IN_FLIGHT.set(InFlight(self.state, self._recorder))
+        self._binding = bind_identity(self.identity)
         return self
 
     def __exit__(
@@ -132,7 +122,7 @@ class RequestScope:
 
     def resolve(self) -> None:
         """Look the identity up now rather than at the first evaluation (before async code that cannot)."""
-        self.frame.evaluation_context()
+        self.identity.resolve()
 
     def write_summary(self) -> None:
         """Write the summary so far on the span, for adapters whose span ends before the request does."""
@@ -146,3 +136,38 @@ class RequestScope:
             return
         self.write_summary()
         binding.release()
+        token, self._in_flight_token = self._in_flight_token, None
+        if token is not None:
+            try:
+                IN_FLIGHT.reset(token)
+            except ValueError:  # closed in another context than opened (a stream finished by another task)
+                IN_FLIGHT.set(None)
+
+
+def _checked(identity: Identity) -> Identity:
+    """`identity` if its fields have the types they promise; else the anonymous identity, after one log line."""
+    key, attributes = identity.targeting_key, identity.attributes
+    if (key is None or type(key) is str) and isinstance(attributes, Mapping):
+        return identity
+    if isinstance(key, int) and not isinstance(key, bool):
+        key = str(key)
+    elif key is not None and type(key) is not str:
+        report(f"ff_otel got an Identity whose targeting_key is a {type(key).__name__}; evaluating as anonymous")
+        return ANONYMOUS
+    if not isinstance(attributes, Mapping):
+        report(f"ff_otel got an Identity whose attributes are a {type(attributes).__name__}, not a mapping; ignored")
+        attributes = {}
+    return Identity(key, identity.kind, attributes)
+
+
+def _attributes_of(identity: Identity) -> dict[str, Any]:
+    try:
+        return dict(identity.attributes)
+    except Exception as error:
+        report("ff_otel could not read an Identity's attributes; ignored", error)
+        return {}
+
+
+def request_in_flight() -> bool:
+    """True inside a request that an adapter's `RequestScope` has opened."""
+    return IN_FLIGHT.get() is not None

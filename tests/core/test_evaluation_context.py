@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -167,7 +168,7 @@ def test_an_application_propagator_is_left_in_place_and_still_restored() -> None
 
 
 def test_a_lazy_identity_is_resolved_once_even_when_threads_race_for_it() -> None:
-    from ff_otel._context import Frame, bind
+    from ff_otel._context import LazyIdentity, bind_identity
 
     calls: list[int] = []
     started = threading.Event()
@@ -179,11 +180,11 @@ def test_a_lazy_identity_is_resolved_once_even_when_threads_race_for_it() -> Non
         return "alice", None, {}
 
     ff_otel.install()
-    frame = Frame(resolver=slow_lookup)
-    binding = bind(frame)
+    binding = bind_identity(LazyIdentity(slow_lookup))
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
-            keys = list(pool.map(lambda _: frame.evaluation_context().targeting_key, range(8)))
+            request_context = contextvars.copy_context()  # the threads of one request, as a thread pool runs them
+            keys = list(pool.map(lambda _: request_context.copy().run(_current_key), range(8)))
     finally:
         binding.release()
     assert calls == [1]

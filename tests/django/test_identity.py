@@ -46,7 +46,7 @@ async def test_an_anonymous_visitor_with_a_session_is_known_by_a_keyed_hash_of_i
 
     reply = await site.get(view)
 
-    expected = ff_otel.pseudonymize(anonymous_session, django_settings.SECRET_KEY)
+    expected = ff_otel.Identity.session(anonymous_session, django_settings.SECRET_KEY).targeting_key
     assert reply.json()["targeting_key"] == expected != anonymous_session
     assert context_ids(server_span(telemetry)) == [expected, expected]
     assert anonymous_session not in everything_exported(telemetry)
@@ -80,10 +80,12 @@ async def test_persist_anonymous_id_gives_a_new_visitor_a_stable_id_kept_in_a_ne
     assert second.json()["targeting_key"] == visitor
     assert await sync_to_async(Session.objects.count)() == 1
     session_key = first.response.cookies[settings.SESSION_COOKIE_NAME].value
-    assert visitor not in (session_key, ff_otel.pseudonymize(session_key, settings.SECRET_KEY))
+    assert visitor not in (session_key, ff_otel.Identity.session(session_key, settings.SECRET_KEY).targeting_key)
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     stored = await sync_to_async(store.__getitem__)(ANONYMOUS_ID_KEY)
-    assert visitor == ff_otel.pseudonymize(stored, settings.SECRET_KEY)  # the random id never leaves as it is
+    assert (
+        visitor == ff_otel.Identity.session(stored, settings.SECRET_KEY).targeting_key
+    )  # the random id never leaves as it is
 
 
 @pytest.mark.parametrize("view", ["/flags/", "/async-flags/"])

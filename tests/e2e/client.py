@@ -49,7 +49,7 @@ def expected_context_id(framework: str, visitor: Visitor, secret_key: str) -> st
         return str(visitor.user)
     session_key = visitor.cookies.get(DJANGO_SESSION_COOKIE)
     if framework == "django" and session_key and len(session_key) >= 8:
-        return ff_otel.pseudonymize(session_key, secret_key)
+        return ff_otel.Identity.session(session_key, secret_key).targeting_key
     return None
 
 

@@ -49,7 +49,7 @@ def test_a_cookie_session_visitor_gets_a_stable_pseudonymous_id_when_the_option_
     with client.session_transaction() as session:
         anonymous_id = session[ANONYMOUS_ID_KEY]
 
-    assert first == second == ff_otel.pseudonymize(anonymous_id, SECRET_KEY)
+    assert first == second == ff_otel.Identity.session(anonymous_id, SECRET_KEY).targeting_key
     assert anonymous_id not in first
     assert context_ids(telemetry) == [first] * 4
     other_visitor = (
@@ -87,7 +87,7 @@ def test_a_server_side_session_is_known_by_a_keyed_hash_of_its_id(telemetry: Tel
     assert session_id is not None
     body = client.get("/flags", buffered=True).get_json()
 
-    expected = ff_otel.pseudonymize(session_id.value, SECRET_KEY)
+    expected = ff_otel.Identity.session(session_id.value, SECRET_KEY).targeting_key
     assert body["targeting_key"] == expected
     assert context_ids(telemetry) == [expected, expected]
     assert all(session_id.value not in str(span.to_json()) for span in telemetry.spans())

@@ -118,11 +118,11 @@ def anyio_backend() -> str:
 async def test_the_automatic_middleware_leaves_a_request_bound_by_an_outer_one_alone(
     instrumentor: FeatureFlagInstrumentor,
 ) -> None:
-    from ff_otel._context import Frame, current_frame
+    from ff_otel.integration import current_layer as current_frame
     from ff_otel_instrument._starlette import AutoFeatureFlagMiddleware
 
     instrumentor.instrument()
-    seen: list[Frame | None] = []
+    seen: list[object] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(current_frame())

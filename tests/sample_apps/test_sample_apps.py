@@ -132,7 +132,7 @@ def test_anonymous_visitors_are_a_keyed_hash_of_their_session(demo_run: DemoRun)
     secrets_in_cookies = set(first.cookies.values()) | {
         value for cookie in first.cookies.values() for value in session_values(cookie)
     }
-    assert context_id in {ff_otel.pseudonymize(value, SECRET_KEY) for value in secrets_in_cookies}
+    assert context_id in {ff_otel.Identity.session(value, SECRET_KEY).targeting_key for value in secrets_in_cookies}
 
 
 def test_no_raw_session_key_is_exported(demo_run: DemoRun) -> None:

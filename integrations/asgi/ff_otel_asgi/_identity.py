@@ -29,7 +29,7 @@ def find_identity(scope: MutableMapping[str, Any], secret_key: str | bytes | Non
         anonymous_id = session.get(ANONYMOUS_ID_SESSION_KEY)
         if not isinstance(anonymous_id, str) or not anonymous_id:
             anonymous_id = session[ANONYMOUS_ID_SESSION_KEY] = secrets.token_hex(16)
-        return Identity.session(anonymous_id, secret_key) if secret_key else Identity(anonymous_id, "session")
+        return Identity.session(anonymous_id, secret_key)  # hashed even without a secret: never the cookie's id
     return None
 
 

@@ -9,7 +9,7 @@ from opentelemetry.trace import INVALID_SPAN
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-import ff_otel
+from ff_otel.integration import ExcludedUrls, RequestScope, activate, split_options
 from ff_otel_asgi._identity import find_identity
 from ff_otel_asgi._spans import current_request_span, is_server_span, traces_itself
 
@@ -21,7 +21,7 @@ class FeatureFlagMiddleware:
 
     Every keyword is an ff-otel option (core options such as `semconv` and `secret_key`, adapter options such as
     `context_builder`, `identity` and `persist_anonymous_id`); an unknown one raises TypeError. Creating the
-    middleware calls `ff_otel.install()` with them.
+    middleware turns ff-otel on; its requests are recorded with these options, whatever other apps in the process use.
 
     Usage::
 
@@ -34,12 +34,14 @@ class FeatureFlagMiddleware:
             app = options.pop("app", None)
             if app is None:
                 raise TypeError("FeatureFlagMiddleware needs the ASGI application it wraps")
-        core, adapter = ff_otel.split_options(options)
+        core, adapter = split_options(options)
         self.app: ASGIApp = app
         self.options = adapter
+        self._core = core
         self._secret_key = core.secret_key
+        self._active = activate(core).active  # False under the kill switch: every request passes straight through
         # OpenTelemetry's FastAPI and Starlette instrumentations read different variables; honour both.
-        excluded = (ff_otel.ExcludedUrls.from_option(adapter.excluded_urls, name) for name in ("FASTAPI", "STARLETTE"))
+        excluded = (ExcludedUrls.from_option(adapter.excluded_urls, name) for name in ("FASTAPI", "STARLETTE"))
         self._excluded = tuple(patterns for patterns in excluded if patterns)
         self._traced: ASGIApp | None = None
         if adapter.start_span:
@@ -47,10 +49,9 @@ class FeatureFlagMiddleware:
                 self._handle, tracer_provider=core.tracer_provider, meter_provider=core.meter_provider
             )
         self._app_traces_itself: bool | None = None  # decided at the first request, once the app is built
-        ff_otel.install(core)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in _HANDLED or self._is_excluded(scope):
+        if not self._active or scope["type"] not in _HANDLED or self._is_excluded(scope):
             await self.app(scope, receive, send)
         elif self._traced is None or current_request_span() is not None or self._wrapped_app_traces():
             await self._handle(scope, receive, send)
@@ -59,10 +60,11 @@ class FeatureFlagMiddleware:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = Request(scope) if scope["type"] == "http" else HTTPConnection(scope)
-        request_scope = ff_otel.RequestScope(
+        request_scope = RequestScope(
             connection,
             find_identity=lambda: find_identity(scope, self._secret_key, self.options.persist_anonymous_id),
             options=self.options,
+            core=self._core,
             # None when the server span starts further in: the response start tells which it is.
             span=current_request_span(),
         )
@@ -85,7 +87,7 @@ class FeatureFlagMiddleware:
         return self._app_traces_itself
 
 
-def _summarizing(request_scope: ff_otel.RequestScope, send: Send) -> Send:
+def _summarizing(request_scope: RequestScope, send: Send) -> Send:
     """`send`, writing the request's flag summary just before the last response chunk goes out.
 
     FastAPI's own tracing ends its server span right after that chunk, before the middleware stack unwinds; the

@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.core.exceptions import MiddlewareNotUsed
+from django.core.signals import request_started
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-import ff_otel
+from ff_otel.integration import ExcludedUrls, RequestScope, activate, forget_loose_context
 from ff_otel_django._identity import find_identity
 from ff_otel_django._settings import load_options
 from ff_otel_django._span import RequestSpan, SpanStarter
@@ -44,9 +46,13 @@ class FeatureFlagMiddleware:
         if self.is_async:
             markcoroutinefunction(self)
         options, self.options = load_options()
-        ff_otel.install(options)
+        if not activate(options).active:
+            raise MiddlewareNotUsed("ff_otel is turned off")  # the kill switch: Django drops the middleware
+        self._core = options
+        # A reused thread must not carry what the previous request set outside any block into this one.
+        request_started.connect(_forget_loose_context, dispatch_uid="ff_otel.forget_loose_context")
         self._secret_key: str | bytes = options.secret_key or b""
-        self._excluded = ff_otel.ExcludedUrls.from_option(self.options.excluded_urls, "DJANGO")
+        self._excluded = ExcludedUrls.from_option(self.options.excluded_urls, "DJANGO")
         self._spans = SpanStarter.from_options(options, self.options)
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -83,7 +89,7 @@ class FeatureFlagMiddleware:
         Django calls this after authentication, right before the view, synchronously (under ASGI in a worker
         thread). An async view runs in an event loop, where Django forbids the database.
         """
-        scope: ff_otel.RequestScope | None = getattr(request, _SCOPE_ATTRIBUTE, None)
+        scope: RequestScope | None = getattr(request, _SCOPE_ATTRIBUTE, None)
         if scope is not None and (self.is_async or iscoroutinefunction(view)):
             scope.resolve()
 
@@ -102,21 +108,22 @@ class FeatureFlagMiddleware:
             url = request.path
         return self._excluded.excludes(url)
 
-    def _begin(self, request: HttpRequest) -> tuple[RequestSpan, ff_otel.RequestScope]:
+    def _begin(self, request: HttpRequest) -> tuple[RequestSpan, RequestScope]:
         request_span = self._spans.begin(request)
         options = self.options
-        scope = ff_otel.RequestScope(
+        scope = RequestScope(
             request,
             find_identity=lambda: find_identity(request, self._secret_key, options.persist_anonymous_id),
             options=options,
             span=request_span.span,
+            core=self._core,
         )
         setattr(request, _SCOPE_ATTRIBUTE, scope)
         setattr(request, _SPAN_ATTRIBUTE, request_span)
         return request_span, scope
 
     def _end(
-        self, request: HttpRequest, response: HttpResponseBase, request_span: RequestSpan, scope: ff_otel.RequestScope
+        self, request: HttpRequest, response: HttpResponseBase, request_span: RequestSpan, scope: RequestScope
     ) -> HttpResponseBase:
         if not isinstance(response, StreamingHttpResponse) or isinstance(response, FileResponse):
             request_span.finish(request, response)
@@ -137,3 +144,7 @@ class FeatureFlagMiddleware:
         else:
             response.streaming_content = SyncStream(cast("Iterator[bytes]", content), bind, finish)
         return response
+
+
+def _forget_loose_context(**_: object) -> None:
+    forget_loose_context()

@@ -7,8 +7,8 @@ from typing import Any
 
 import flask
 
-import ff_otel
-from ff_otel import AdapterOptions, Options
+from ff_otel import Options
+from ff_otel.integration import AdapterOptions, activate, split_options
 from ff_otel_flask._instrumentor import HookOrder
 from ff_otel_flask._lifecycle import RequestLifecycle
 from ff_otel_flask._wsgi import FeatureFlagsWsgi
@@ -56,13 +56,14 @@ class FeatureFlags:
         values = {**configured, **self._options}
         if values.get("secret_key") is None and app.secret_key:
             values["secret_key"] = app.secret_key
-        options, adapter_options = ff_otel.split_options(values)
-
-        lifecycle = RequestLifecycle(adapter_options, options.secret_key)
+        options, adapter_options = split_options(values)
+        if not activate(options).active:  # the kill switch: the app is left exactly as it was
+            return
+        lifecycle = RequestLifecycle(adapter_options, options)
+        flask.request_started.connect(lifecycle.request_started, app, weak=False)
         app.before_request(lifecycle.before_request)
         app.after_request(lifecycle.after_request)
         app.teardown_request(lifecycle.teardown_request)
         hook_order = HookOrder(lifecycle.before_request, lifecycle.teardown_request)
         app.wsgi_app = FeatureFlagsWsgi(app, app.wsgi_app, lifecycle, hook_order, options)  # type: ignore[method-assign]
         app.extensions[EXTENSION_KEY] = FeatureFlagsState(options, adapter_options, lifecycle)
-        ff_otel.install(options)

@@ -9,7 +9,8 @@ from flask.globals import request_ctx
 from opentelemetry import trace
 from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
 
-from ff_otel import AdapterOptions, ExcludedUrls, Identity, RequestScope
+from ff_otel import Identity, Options
+from ff_otel.integration import AdapterOptions, ExcludedUrls, RequestScope
 from ff_otel_flask._identity import find_identity
 
 ACTIVE_KEY = "ff_otel.request"
@@ -32,17 +33,31 @@ class ActiveRequest:
 class RequestLifecycle:
     """The request hooks of one app: they bind each request's identity and span for the request's whole life."""
 
-    def __init__(self, adapter_options: AdapterOptions, secret_key: str | bytes | None) -> None:
+    def __init__(self, adapter_options: AdapterOptions, options: Options) -> None:
         self.adapter_options = adapter_options
-        self.secret_key = secret_key
+        self.options = options
+        self.secret_key = options.secret_key
         self.excluded = ExcludedUrls.from_option(adapter_options.excluded_urls, "FLASK")
 
     def find_identity(self) -> Identity | None:
         return find_identity(self.secret_key, self.adapter_options.persist_anonymous_id)
 
-    def before_request(self) -> None:
+    def request_started(self, sender: object, **_: object) -> None:
+        """Open the request's scope before any `before_request` hook runs, whichever was registered first."""
         request = flask.request
         if self.excluded and self.excluded.excludes(request.url):
+            return
+        scope = RequestScope(
+            _current(request), find_identity=self.find_identity, options=self.adapter_options, core=self.options
+        )
+        scope.__enter__()
+        request.environ[ACTIVE_KEY] = ActiveRequest(_current(request_ctx), scope)
+
+    def before_request(self) -> None:
+        """Give the scope the request's span, once FlaskInstrumentor's `before_request` has started it."""
+        request = flask.request
+        active: ActiveRequest | None = request.environ.get(ACTIVE_KEY)
+        if active is None:
             return
         span = trace.get_current_span()
         rule = request.url_rule
@@ -50,21 +65,18 @@ class RequestLifecycle:
             # The WSGI middleware names its span after the path; the route is the name HTTP conventions want.
             span.update_name(f"{request.method} {rule.rule}")
             span.set_attribute(HTTP_ROUTE, rule.rule)
-        scope = RequestScope(
-            _current(request),
-            find_identity=self.find_identity,
-            options=self.adapter_options,
-            span=span if span.get_span_context().is_valid else None,
-        )
-        scope.__enter__()
-        request.environ[ACTIVE_KEY] = ActiveRequest(_current(request_ctx), scope)
+        if span.get_span_context().is_valid:
+            active.scope.span = span
 
     def after_request(self, response: flask.Response) -> flask.Response:
         active = flask.request.environ.get(ACTIVE_KEY)
         if active is not None and response.is_streamed:
             # The body is produced after teardown (Flask 3.1 even tears down twice around a streamed body):
-            # the WSGI wrapper closes the scope once the server has sent the last chunk.
+            # the WSGI wrapper closes the scope once the server has sent the last chunk. A generator streamed
+            # without `stream_with_context` runs with no request context, where the user cannot be looked up:
+            # look it up now, while it can be.
             active.streamed = True
+            active.scope.resolve()
         return response
 
     def teardown_request(self, error: BaseException | None) -> None:

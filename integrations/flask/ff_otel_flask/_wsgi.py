@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 from werkzeug.wsgi import ClosingIterator, get_current_url
 
 from ff_otel import Options
+from ff_otel.integration import forget_loose_context
 from ff_otel_flask._instrumentor import HookOrder, is_instrumented
 from ff_otel_flask._lifecycle import ACTIVE_KEY, OWN_SPAN_KEY, ActiveRequest, RequestLifecycle
 
@@ -57,6 +58,7 @@ class FeatureFlagsWsgi:
         )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        forget_loose_context()  # what the previous request on this thread set outside any block ends here
         if is_instrumented(self._app):
             self._hook_order.ensure(self._app)
         elif (

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import Receive, Scope, Send
 
-from ff_otel._context import current_frame
+from ff_otel.integration import current_layer, request_in_flight
 from ff_otel_asgi import FeatureFlagMiddleware
 
 _STARLETTE_CALL = Starlette.__call__
@@ -23,7 +23,8 @@ class AutoFeatureFlagMiddleware(FeatureFlagMiddleware):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if current_frame() is not None:
+        layer = current_layer()
+        if request_in_flight() or (layer is not None and not layer.loose):
             await self.app(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)

@@ -1,0 +1,39 @@
+"""The API for adapter authors: what a web framework or flag-vendor integration builds on, and nothing private.
+
+An adapter turns ff-otel on with `activate(options)`, wraps each request in a `RequestScope`, and reports its own
+faults through `report` / `call_safely`, so that telemetry never breaks the application.
+
+Usage (inside an adapter)::
+
+    installation = activate(core_options)
+    if installation.active:
+        with RequestScope(request, find_identity=find_user, options=adapter_options, core=core_options, span=span):
+            response = handle(request)
+"""
+
+from __future__ import annotations
+
+from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
+from ff_otel._context import current_layer, forget_loose_context
+from ff_otel._identity import SESSION_ID_PURPOSE
+from ff_otel._install import activate, killed
+from ff_otel._request import RequestScope, request_in_flight
+from ff_otel._safe import call_safely, report
+from ff_otel._urls import ExcludedUrls
+
+__all__ = [
+    "SESSION_ID_PURPOSE",
+    "AdapterOptions",
+    "ContextBuilder",
+    "ExcludedUrls",
+    "IdentityLookup",
+    "RequestScope",
+    "activate",
+    "call_safely",
+    "current_layer",
+    "forget_loose_context",
+    "killed",
+    "report",
+    "request_in_flight",
+    "split_options",
+]
