@@ -329,6 +329,12 @@ def bind_identity(identity: LazyIdentity) -> Binding:
     return Binding(Layer(None if outer is None else outer.explicit, identity))
 
 
+def linger_identity(identity: LazyIdentity) -> None:
+    """Leave `identity` bound after its block, until `forget_loose_context()` at the next request's start."""
+    outer = _LAYER.get()
+    _LAYER.set(Layer(None if outer is None else outer.explicit, identity, loose=True))
+
+
 class evaluation_context:  # noqa: N801 - used like a function, like contextlib's managers
     """Set the OpenFeature transaction context for a block, and restore what was there before on the way out.
 

@@ -10,7 +10,7 @@ from typing import Any
 from opentelemetry.trace import INVALID_SPAN, Span
 
 from ff_otel._adapter_options import AdapterOptions
-from ff_otel._context import Binding, LazyIdentity, bind_identity
+from ff_otel._context import Binding, LazyIdentity, bind_identity, linger_identity
 from ff_otel._identity import ANONYMOUS, Identity
 from ff_otel._install import recorder_for
 from ff_otel._options import Options
@@ -129,13 +129,20 @@ class RequestScope:
         if self.state is not None:
             call_safely("ff_otel could not write the request's flag summary", self.state.write)
 
-    def close(self) -> None:
-        """Write the summary and restore the context that was there before. Idempotent."""
+    def close(self, *, linger: bool = False) -> None:
+        """Write the summary and restore the context that was there before. Idempotent.
+
+        With `linger`, the request's identity stays bound, as a context set outside any block, for the
+        framework code that still runs after the adapter (an outer middleware on the way out); the adapter's
+        next request start drops it.
+        """
         binding, self._binding = self._binding, None
         if binding is None:
             return
         self.write_summary()
         binding.release()
+        if linger:
+            linger_identity(self.identity)
         token, self._in_flight_token = self._in_flight_token, None
         if token is not None:
             try:

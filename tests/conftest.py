@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import ff_otel
+from ff_otel._safe import forget_reports
 
 
 class Telemetry:
@@ -79,6 +80,7 @@ def flags() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_openfeature() -> Iterator[None]:
+    forget_reports()  # every test sees ff_otel's first warning of each kind, whatever ran before it
     yield
     ff_otel.uninstall()
     api.clear_hooks()

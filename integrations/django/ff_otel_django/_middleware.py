@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.core.exceptions import MiddlewareNotUsed
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
@@ -51,6 +51,7 @@ class FeatureFlagMiddleware:
         self._core = options
         # A reused thread must not carry what the previous request set outside any block into this one.
         request_started.connect(_forget_loose_context, dispatch_uid="ff_otel.forget_loose_context")
+        request_finished.connect(_forget_loose_context, dispatch_uid="ff_otel.forget_lingering_context")
         self._secret_key: str | bytes = options.secret_key or b""
         self._excluded = ExcludedUrls.from_option(self.options.excluded_urls, "DJANGO")
         self._spans = SpanStarter.from_options(options, self.options)
@@ -63,8 +64,13 @@ class FeatureFlagMiddleware:
             return get_response(request)
         request_span, scope = self._begin(request)
         try:
-            with request_span.activated(), scope:
-                response = get_response(request)
+            with request_span.activated():
+                scope.__enter__()
+                try:
+                    response = get_response(request)
+                finally:
+                    # Middleware listed before ours still runs on the way out and may evaluate flags for this user.
+                    scope.close(linger=True)
         except BaseException:
             request_span.finish(request, None)
             raise
@@ -76,8 +82,16 @@ class FeatureFlagMiddleware:
             return await get_response(request)
         request_span, scope = self._begin(request)
         try:
-            with request_span.activated(), scope:
-                response = await get_response(request)
+            with request_span.activated():
+                scope.__enter__()
+                try:
+                    if hasattr(request, "user"):
+                        # Authentication ran before us: look the user up now, in a worker thread, because an async
+                        # middleware or view further in may evaluate a flag where Django forbids the database.
+                        await sync_to_async(scope.resolve)()
+                    response = await get_response(request)
+                finally:
+                    scope.close(linger=True)
         except BaseException:
             request_span.finish(request, None)
             raise

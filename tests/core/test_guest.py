@@ -1,0 +1,112 @@
+"""The core is a guest in OpenFeature: the application's hooks, propagator and context stay the application's."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import pytest
+from openfeature import api, transaction_context
+from openfeature.evaluation_context import EvaluationContext
+from openfeature.hook import Hook, HookContext, HookHints
+from openfeature.transaction_context import ContextVarsTransactionContextPropagator
+
+import ff_otel
+from ff_otel.integration import forget_loose_context
+from tests.conftest import Telemetry
+
+
+def _ff_otel_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "ff_otel" and r.levelno == logging.WARNING]
+
+
+class CountingHook(Hook):
+    def __init__(self) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def before(self, hook_context: HookContext, hints: HookHints) -> None:
+        with self._lock:
+            self.calls += 1
+
+
+@pytest.mark.usefixtures("flags")
+def test_uninstall_under_traffic_never_skips_or_reorders_the_applications_hooks() -> None:
+    first, second = CountingHook(), CountingHook()
+    api.add_hooks([first])
+    ff_otel.install()
+    api.add_hooks([second])
+    client = api.get_client()
+    stop = threading.Event()
+    evaluations = [0] * 4
+
+    def traffic(slot: int) -> None:
+        while not stop.is_set():
+            client.get_boolean_value("new-checkout", False)
+            evaluations[slot] += 1
+
+    workers = [threading.Thread(target=traffic, args=(slot,)) for slot in range(4)]
+    for worker in workers:
+        worker.start()
+    for _ in range(50):
+        ff_otel.uninstall()
+        ff_otel.install()
+    ff_otel.uninstall()
+    stop.set()
+    for worker in workers:
+        worker.join()
+
+    assert first.calls == second.calls == sum(evaluations)
+    assert api.get_hooks() == [first, second]
+
+
+def test_a_block_in_flight_keeps_its_targeting_through_an_uninstall() -> None:
+    transaction_context.set_transaction_context_propagator(ContextVarsTransactionContextPropagator())
+    ff_otel.install()
+    with ff_otel.evaluation_context("alice"):
+        ff_otel.uninstall()
+        assert api.get_transaction_context().targeting_key == "alice"
+    assert (
+        type(transaction_context._evaluation_transaction_context_propagator) is ContextVarsTransactionContextPropagator
+    )
+
+
+def test_a_subclass_of_the_sdks_propagator_is_never_replaced_and_is_named_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class OwnPropagator(ContextVarsTransactionContextPropagator):
+        pass
+
+    own = OwnPropagator()
+    transaction_context.set_transaction_context_propagator(own)
+    ff_otel.install()
+    for user in ("alice", "bob"):
+        with ff_otel.evaluation_context(user):
+            assert api.get_transaction_context().targeting_key == user
+
+    assert transaction_context._evaluation_transaction_context_propagator is own
+    assert api.get_transaction_context().targeting_key is None  # restored by value
+    assert [w for w in _ff_otel_warnings(caplog) if "OwnPropagator" in w] != []
+    assert len([w for w in _ff_otel_warnings(caplog) if "OwnPropagator" in w]) == 1
+
+
+def test_identify_outside_a_request_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    ff_otel.install()
+    for _ in range(100):
+        ff_otel.identify("nobody")
+    assert len([w for w in _ff_otel_warnings(caplog) if "identify()" in w]) == 1
+
+
+def test_a_context_set_outside_any_block_ends_at_the_next_request_start() -> None:
+    ff_otel.install()
+    api.set_transaction_context(EvaluationContext("left-over"))
+    assert api.get_transaction_context().targeting_key == "left-over"
+    forget_loose_context()  # what an adapter does where a new request begins
+    assert api.get_transaction_context().targeting_key is None
+
+
+def test_two_installs_that_disagree_are_said_once(caplog: pytest.LogCaptureFixture, telemetry: Telemetry) -> None:
+    ff_otel.install(semconv="both")
+    ff_otel.install(semconv="legacy")
+    ff_otel.install(semconv="both")
+    assert len([w for w in _ff_otel_warnings(caplog) if "different options" in w]) == 1
