@@ -163,3 +163,31 @@ def test_the_kill_switch_makes_the_middleware_a_pass_through(
     assert reply["targeting_key"] is None
     assert telemetry.spans() == ()
     assert ff_otel.current_installation() is None
+
+
+def test_an_outer_middleware_evaluating_on_the_way_out_sees_the_user(telemetry: Telemetry) -> None:
+    seen: list[str | None] = []
+
+    class EvaluatesOnTheWayOut:
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            await self.app(scope, receive, send)
+            if scope["type"] == "http":
+                api.get_client().get_boolean_value("new-checkout", False)
+                seen.append(api.get_transaction_context().targeting_key)
+
+    app = Starlette(
+        routes=[Route("/flags", flags)],
+        middleware=[
+            Middleware(EvaluatesOnTheWayOut),
+            Middleware(FeatureFlagMiddleware, start_span=False),
+            Middleware(AuthenticationMiddleware, backend=HeaderAuthBackend()),
+        ],
+    )
+    client = TestClient(app)
+    client.get("/flags", headers={"x-user": "alice"})
+    client.get("/flags")
+
+    assert seen == ["alice", None]

@@ -68,11 +68,16 @@ class FeatureFlagMiddleware:
             # None when the server span starts further in: the response start tells which it is.
             span=current_request_span(),
         )
-        with request_scope:
+        request_scope.__enter__()
+        try:
             if request_scope.state is None or scope["type"] != "http":
                 await self.app(scope, receive, send)
             else:
                 await self.app(scope, receive, _summarizing(request_scope, send))
+        finally:
+            # An outer middleware may still evaluate flags for this user on the way out; the identity ends with
+            # the request's task.
+            request_scope.close(linger=True)
 
     def _is_excluded(self, scope: Scope) -> bool:
         if not self._excluded:

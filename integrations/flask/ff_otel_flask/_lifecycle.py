@@ -86,7 +86,8 @@ class RequestLifecycle:
         if active is None or active.streamed or active.context is not _current(request_ctx):
             return
         del environ[ACTIVE_KEY]
-        active.scope.close()
+        # Kept for WSGI middleware around the app that evaluates on the way out, until the response closes.
+        active.scope.close(linger=True)
 
 
 def _current(proxy: object) -> object:

@@ -60,7 +60,12 @@ class FeatureFlagsWsgi:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # What this request set outside any block (in a WSGI middleware around the app, say) ends with it, so it
         # never reaches the next request served by this thread.
-        return ClosingIterator(self._traced_or_not(environ, start_response), forget_loose_context)
+        try:
+            body = self._traced_or_not(environ, start_response)
+        except BaseException:
+            forget_loose_context()
+            raise
+        return ClosingIterator(body, forget_loose_context)
 
     def _traced_or_not(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if is_instrumented(self._app):
