@@ -1,10 +1,10 @@
-"""Excluded URLs, read the way OpenTelemetry's HTTP instrumentations read them."""
+"""Excluded URLs, read by OpenTelemetry's own helpers so ff-otel skips exactly what the instrumentations skip."""
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterable
+
+from opentelemetry.util.http import ExcludeList, get_excluded_urls, parse_excluded_urls
 
 
 class ExcludedUrls:
@@ -13,25 +13,29 @@ class ExcludedUrls:
     Usage: ``ExcludedUrls.from_option(options.excluded_urls, "DJANGO").excludes(url)``
     """
 
-    __slots__ = ("_pattern",)
+    __slots__ = ("_any", "_list")
 
-    def __init__(self, patterns: Iterable[str]) -> None:
-        cleaned = [p.strip() for p in patterns if p.strip()]
-        self._pattern = re.compile("|".join(f"(?:{p})" for p in cleaned)) if cleaned else None
+    def __init__(self, excluded: ExcludeList, patterns: Iterable[str]) -> None:
+        self._list = excluded
+        self._any = any(True for _ in patterns)
 
     @classmethod
     def from_option(cls, option: str | Iterable[str] | None, framework: str) -> ExcludedUrls:
-        """The option if given, else `OTEL_PYTHON_<FRAMEWORK>_EXCLUDED_URLS`, else `OTEL_PYTHON_EXCLUDED_URLS`."""
+        """The option if given, else OpenTelemetry's `OTEL_PYTHON_<FRAMEWORK>_EXCLUDED_URLS`, which falls back
+        to `OTEL_PYTHON_EXCLUDED_URLS` only when unset (a framework variable set to nothing excludes nothing)."""
         if option is None:
-            option = os.environ.get(f"OTEL_PYTHON_{framework.upper()}_EXCLUDED_URLS") or os.environ.get(
-                "OTEL_PYTHON_EXCLUDED_URLS", ""
-            )
-        return cls(option.split(",") if isinstance(option, str) else option)
+            excluded = get_excluded_urls(framework.upper())
+        elif isinstance(option, str):
+            excluded = parse_excluded_urls(option)
+        else:
+            excluded = ExcludeList([pattern.strip() for pattern in option if pattern.strip()])
+        # Building a URL costs; knowing there is nothing to exclude lets callers skip it.
+        return cls(excluded, getattr(excluded, "_excluded_urls", ("?",)))
 
     def __bool__(self) -> bool:
         """False when there is nothing to exclude: callers can skip building the URL at all."""
-        return self._pattern is not None
+        return self._any
 
     def excludes(self, url: str) -> bool:
         """True when `url` matches one of the patterns."""
-        return self._pattern is not None and self._pattern.search(url) is not None
+        return self._any and self._list.url_disabled(url)

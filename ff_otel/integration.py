@@ -16,6 +16,7 @@ from __future__ import annotations
 from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
 from ff_otel._context import current_layer, forget_loose_context
 from ff_otel._identity import SESSION_ID_PURPOSE
+from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, killed
 from ff_otel._request import RequestScope, request_in_flight
 from ff_otel._safe import call_safely, report
@@ -36,4 +37,5 @@ __all__ = [
     "report",
     "request_in_flight",
     "split_options",
+    "track_openfeature_evaluations",
 ]

@@ -9,8 +9,7 @@ from ldclient.evaluation import EvaluationDetail
 from ldclient.hook import EvaluationSeriesContext, Hook, Metadata
 
 import ff_otel
-from ff_otel import _in_progress
-from ff_otel._safe import report
+from ff_otel.integration import report, track_openfeature_evaluations
 from ff_otel_launchdarkly._reasons import error_type_of, reason_of
 
 PROVIDER_NAME: Final = "LaunchDarkly"
@@ -30,7 +29,7 @@ class LaunchDarklyHook(Hook):
 
     def __init__(self, *, provider_name: str = PROVIDER_NAME) -> None:
         self.provider_name = provider_name
-        _in_progress.track()  # so an evaluation through LaunchDarkly's OpenFeature provider is recorded once
+        track_openfeature_evaluations()  # so an evaluation through LaunchDarkly's OpenFeature provider is recorded once
         self.active = True
         """False after `uninstrument()`: the SDK offers no way to remove a hook, so the hook stands aside."""
 

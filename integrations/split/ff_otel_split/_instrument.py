@@ -7,16 +7,16 @@ after the SDK is done, and an error while recording is logged on the `ff_otel` l
 from __future__ import annotations
 
 import contextvars
-import functools
 import threading
 from collections.abc import Callable
 from typing import Any, Final
 
+import wrapt
+from opentelemetry.instrumentation.utils import unwrap
 from splitio.client.client import Client, ClientAsync
 
 import ff_otel
-from ff_otel import _in_progress
-from ff_otel._safe import report
+from ff_otel.integration import report, track_openfeature_evaluations
 from ff_otel_split._treatments import PROVIDER_NAME, record_many, record_one
 
 _SINGLE: Final = ("get_treatment", "get_treatment_with_config")
@@ -37,9 +37,9 @@ class _State:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.provider_name = PROVIDER_NAME
-        # (class, method name) -> (what the class itself defined before, or None if inherited; our wrapper)
-        self.wrapped: dict[tuple[type, str], tuple[Method | None, Method]] = {}
-        self.live: set[Method] = set()  # the wrappers in force
+        self.wrappers: dict[tuple[type, str], object] = {}  # the wrappers in force, as set on each class
+        # Bumped by every uninstrument(): a wrapper left under someone else's only passes calls through.
+        self.generation = 0
 
 
 _state = _State()
@@ -58,78 +58,73 @@ def instrument(*, provider_name: str = PROVIDER_NAME) -> None:
     """
     if ff_otel.current_installation() is None:
         ff_otel.install()
-    _in_progress.track()  # so an evaluation through Split's OpenFeature provider is recorded once
+    track_openfeature_evaluations()  # so an evaluation through Split's OpenFeature provider is recorded once
     with _state.lock:
         _state.provider_name = provider_name
-        if _state.wrapped:
+        if _state.wrappers:
             return
+        generation = _state.generation
         for cls in _CLASSES:
             for name in (*_SINGLE, *_MANY):
-                original = getattr(cls, name, None)
-                if original is None:  # flag-set methods arrived in later SDK versions
+                if getattr(cls, name, None) is None:  # flag-set methods arrived in later SDK versions
                     continue
-                wrapper = _wrap_async(original, name) if cls is ClientAsync else _wrap(original, name)
-                _state.wrapped[cls, name] = (cls.__dict__.get(name), wrapper)
-                _state.live.add(wrapper)
-                setattr(cls, name, wrapper)
+                recorder = _async_wrapper if cls is ClientAsync else _sync_wrapper
+                wrapt.wrap_function_wrapper(cls, name, recorder(name, generation))
+                _state.wrappers[cls, name] = cls.__dict__[name]
 
 
 def uninstrument() -> None:
     """Put the SDK's own methods back. Safe to call when not instrumented."""
     with _state.lock:
-        for (cls, name), (own, wrapper) in _state.wrapped.items():
-            if cls.__dict__.get(name) is not wrapper:
-                continue  # someone wrapped ours since: leave theirs in place; ours stands aside below
-            if own is None:
-                delattr(cls, name)
-            else:
-                setattr(cls, name, own)
-        _state.wrapped.clear()
-        _state.live.clear()
+        for (cls, name), wrapper in _state.wrappers.items():
+            if cls.__dict__.get(name) is wrapper:  # else someone wrapped ours since: theirs stays, ours stands aside
+                unwrap(cls, name)
+        _state.wrappers.clear()
+        _state.generation += 1
 
 
 def is_instrumented() -> bool:
     """True while `instrument()` is in force."""
-    return bool(_state.wrapped)
+    return bool(_state.wrappers)
 
 
-def _wrap(original: Method, name: str) -> Method:
-    @functools.wraps(original)
-    def treatment_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+Wrapper = Callable[[Method, Any, tuple[Any, ...], dict[str, Any]], Any]
+
+
+def _sync_wrapper(name: str, generation: int) -> Wrapper:
+    def treatment_method(wrapped: Method, client: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if _inside.get():
-            return original(self, *args, **kwargs)
+            return wrapped(*args, **kwargs)
         token = _inside.set(True)
         try:
-            result = original(self, *args, **kwargs)
+            result = wrapped(*args, **kwargs)
         finally:
             _inside.reset(token)
-        _record(treatment_method, self, name, args, kwargs, result)
+        _record(generation, client, name, args, kwargs, result)
         return result
 
     return treatment_method
 
 
-def _wrap_async(original: Method, name: str) -> Method:
-    @functools.wraps(original)
-    async def treatment_method(self: Any, *args: Any, **kwargs: Any) -> Any:
+def _async_wrapper(name: str, generation: int) -> Wrapper:
+    async def treatment_method(wrapped: Method, client: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if _inside.get():
-            return await original(self, *args, **kwargs)
+            return await wrapped(*args, **kwargs)
         token = _inside.set(True)
         try:
-            result = await original(self, *args, **kwargs)
+            result = await wrapped(*args, **kwargs)
         finally:
             _inside.reset(token)
-        _record(treatment_method, self, name, args, kwargs, result)
+        _record(generation, client, name, args, kwargs, result)
         return result
 
     return treatment_method
 
 
 def _record(
-    wrapper: Method, client: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
+    generation: int, client: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any
 ) -> None:
-    # A wrapper left in place under someone else's after `uninstrument()` only passes calls through.
-    if wrapper not in _state.live:
+    if generation != _state.generation:
         return
     try:
         key = args[0] if args else kwargs.get("key")
