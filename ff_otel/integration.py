@@ -20,6 +20,7 @@ from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, killed
 from ff_otel._request import RequestScope, request_in_flight
 from ff_otel._safe import call_safely, report
+from ff_otel._server_span import ServerSpan, ServerSpans, name_after_route, span_method
 from ff_otel._urls import ExcludedUrls
 
 __all__ = [
@@ -29,13 +30,17 @@ __all__ = [
     "ExcludedUrls",
     "IdentityLookup",
     "RequestScope",
+    "ServerSpan",
+    "ServerSpans",
     "activate",
     "call_safely",
     "current_layer",
     "forget_loose_context",
     "killed",
+    "name_after_route",
     "report",
     "request_in_flight",
+    "span_method",
     "split_options",
     "track_openfeature_evaluations",
 ]

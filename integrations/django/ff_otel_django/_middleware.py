@@ -12,10 +12,10 @@ from django.core.signals import request_finished, request_started
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-from ff_otel.integration import ExcludedUrls, RequestScope, activate, forget_loose_context
+from ff_otel.integration import ExcludedUrls, RequestScope, ServerSpan, ServerSpans, activate, forget_loose_context
+from ff_otel_django import _span
 from ff_otel_django._identity import find_identity
 from ff_otel_django._settings import load_options
-from ff_otel_django._span import RequestSpan, SpanStarter
 from ff_otel_django._streaming import AsyncStream, SyncStream
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
@@ -54,7 +54,12 @@ class FeatureFlagMiddleware:
         request_finished.connect(_forget_loose_context, dispatch_uid="ff_otel.forget_lingering_context")
         self._secret_key: str | bytes = options.secret_key or b""
         self._excluded = ExcludedUrls.from_option(self.options.excluded_urls, "DJANGO")
-        self._spans = SpanStarter.from_options(options, self.options)
+        self._spans = ServerSpans(
+            "ff_otel_django",
+            tracer_provider=options.tracer_provider,
+            meter_provider=options.meter_provider,
+            enabled=self.options.start_span,
+        )
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
@@ -72,7 +77,7 @@ class FeatureFlagMiddleware:
                     # Middleware listed before ours still runs on the way out and may evaluate flags for this user.
                     scope.close(linger=True)
         except BaseException:
-            request_span.finish(request, None)
+            _span.finish(request_span, request, None)
             raise
         return self._end(request, response, request_span, scope)
 
@@ -93,7 +98,7 @@ class FeatureFlagMiddleware:
                 finally:
                     scope.close(linger=True)
         except BaseException:
-            request_span.finish(request, None)
+            _span.finish(request_span, request, None)
             raise
         return self._end(request, response, request_span, scope)
 
@@ -109,7 +114,7 @@ class FeatureFlagMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         """Record a view's exception on the span started here (Django turns it into a 500 response)."""
-        request_span: RequestSpan | None = getattr(request, _SPAN_ATTRIBUTE, None)
+        request_span: ServerSpan | None = getattr(request, _SPAN_ATTRIBUTE, None)
         if request_span is not None:
             request_span.record_exception(exception)
 
@@ -122,8 +127,8 @@ class FeatureFlagMiddleware:
             url = request.path
         return self._excluded.excludes(url)
 
-    def _begin(self, request: HttpRequest) -> tuple[RequestSpan, RequestScope]:
-        request_span = self._spans.begin(request)
+    def _begin(self, request: HttpRequest) -> tuple[ServerSpan, RequestScope]:
+        request_span = _span.begin(self._spans, request)
         options = self.options
         scope = RequestScope(
             request,
@@ -137,10 +142,10 @@ class FeatureFlagMiddleware:
         return request_span, scope
 
     def _end(
-        self, request: HttpRequest, response: HttpResponseBase, request_span: RequestSpan, scope: RequestScope
+        self, request: HttpRequest, response: HttpResponseBase, request_span: ServerSpan, scope: RequestScope
     ) -> HttpResponseBase:
         if not isinstance(response, StreamingHttpResponse) or isinstance(response, FileResponse):
-            request_span.finish(request, response)
+            _span.finish(request_span, request, response)
             return response
 
         def bind() -> contextlib.AbstractContextManager[object]:
@@ -150,7 +155,7 @@ class FeatureFlagMiddleware:
             return stack
 
         def finish() -> None:
-            request_span.finish(request, response)
+            _span.finish(request_span, request, response)
 
         content = response.streaming_content
         if response.is_async:
