@@ -18,17 +18,26 @@ from ff_otel._context import current_layer, forget_loose_context
 from ff_otel._identity import SESSION_ID_PURPOSE
 from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, killed
+from ff_otel._option_sources import (
+    PREFIX,
+    ImportedCallable,
+    options_from_environ,
+    resolve_dotted_paths,
+    variable_name,
+)
 from ff_otel._request import RequestScope, request_in_flight
 from ff_otel._safe import call_safely, report
 from ff_otel._server_span import ServerSpan, ServerSpans, name_after_route, span_method
 from ff_otel._urls import ExcludedUrls
 
 __all__ = [
+    "PREFIX",
     "SESSION_ID_PURPOSE",
     "AdapterOptions",
     "ContextBuilder",
     "ExcludedUrls",
     "IdentityLookup",
+    "ImportedCallable",
     "RequestScope",
     "ServerSpan",
     "ServerSpans",
@@ -38,9 +47,12 @@ __all__ = [
     "forget_loose_context",
     "killed",
     "name_after_route",
+    "options_from_environ",
     "report",
     "request_in_flight",
+    "resolve_dotted_paths",
     "span_method",
     "split_options",
     "track_openfeature_evaluations",
+    "variable_name",
 ]
