@@ -28,12 +28,14 @@ from ff_otel._option_sources import (
 from ff_otel._request import RequestScope, request_in_flight
 from ff_otel._safe import call_safely, report
 from ff_otel._server_span import ServerSpan, ServerSpans, name_after_route, span_method
+from ff_otel._streaming import AsyncStream, SyncStream
 from ff_otel._urls import ExcludedUrls
 
 __all__ = [
     "PREFIX",
     "SESSION_ID_PURPOSE",
     "AdapterOptions",
+    "AsyncStream",
     "ContextBuilder",
     "ExcludedUrls",
     "IdentityLookup",
@@ -41,6 +43,7 @@ __all__ = [
     "RequestScope",
     "ServerSpan",
     "ServerSpans",
+    "SyncStream",
     "activate",
     "call_safely",
     "current_layer",

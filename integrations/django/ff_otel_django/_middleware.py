@@ -12,11 +12,19 @@ from django.core.signals import request_finished, request_started
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
-from ff_otel.integration import ExcludedUrls, RequestScope, ServerSpan, ServerSpans, activate, forget_loose_context
+from ff_otel.integration import (
+    AsyncStream,
+    ExcludedUrls,
+    RequestScope,
+    ServerSpan,
+    ServerSpans,
+    SyncStream,
+    activate,
+    forget_loose_context,
+)
 from ff_otel_django import _span
 from ff_otel_django._identity import find_identity
 from ff_otel_django._settings import load_options
-from ff_otel_django._streaming import AsyncStream, SyncStream
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, cast
 
 import flask
-from opentelemetry import context, trace
+from opentelemetry import trace
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 from werkzeug.wsgi import ClosingIterator, get_current_url
 
 from ff_otel import Options
-from ff_otel.integration import forget_loose_context
+from ff_otel.integration import SyncStream, forget_loose_context
 from ff_otel_flask._instrumentor import HookOrder, is_instrumented
 from ff_otel_flask._lifecycle import ACTIVE_KEY, OWN_SPAN_KEY, ActiveRequest, RequestLifecycle
 
@@ -19,22 +19,13 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
-def _in_context_of(span: trace.Span, body: Iterable[bytes]) -> Iterator[bytes]:
-    chunks = iter(body)
-    while True:
-        token = context.attach(trace.set_span_in_context(span))
-        try:
-            chunk = next(chunks)
-        except StopIteration:
-            return
-        finally:
-            context.detach(token)
-        yield chunk
-
-
-def _closer(body: Iterable[bytes]) -> list[Callable[[], None]]:
+def _closer(body: Iterable[bytes]) -> Callable[[], None]:
     close = getattr(body, "close", None)
-    return [close] if callable(close) else []
+    return close if callable(close) else _nothing
+
+
+def _nothing() -> None:
+    return None
 
 
 class FeatureFlagsWsgi:
@@ -91,5 +82,11 @@ class FeatureFlagsWsgi:
         if not environ.get(OWN_SPAN_KEY) and span is not None and span.get_span_context().is_valid:
             # FlaskInstrumentor ended its span and left the context before the body is sent: keep the chunks in
             # that span's trace, so what they evaluate becomes log records linked to the request.
-            return ClosingIterator(_in_context_of(span, body), [*_closer(body), active.scope.close])
+            close_body = _closer(body)
+
+            def finish() -> None:
+                close_body()
+                active.scope.close()
+
+            return cast("Iterable[bytes]", SyncStream(body, lambda: trace.use_span(span), finish))
         return ClosingIterator(body, active.scope.close)

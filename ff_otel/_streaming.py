@@ -1,7 +1,7 @@
-"""Streaming bodies: the request's context is bound again around every chunk, and the span ends with the body.
+"""Streaming bodies: the request's context is bound again around every chunk, and the request ends with the body.
 
-Wrappers are classes with a `close()` rather than generators: Django calls `close()` on the streaming content
-when the response is closed, even if the body was never iterated, so an owned span always ends.
+Wrappers are classes with a `close()` rather than generators: servers and frameworks call `close()` on a body
+when the response is closed, even if it was never iterated, so the request always ends (and an owned span too).
 """
 
 from __future__ import annotations
