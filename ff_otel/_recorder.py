@@ -204,7 +204,8 @@ class Recorder:
             attributes[semconv.RESULT_REASON] = clean_text(reason, limit)
             if provider_name:
                 attributes[semconv.PROVIDER_NAME] = provider_name
-            context_id = self._metadata(evaluation.flag_metadata, attributes) if evaluation.flag_metadata else None
+            metadata = evaluation.flag_metadata
+            context_id = None if metadata is None else self._metadata(metadata, attributes)
             if context_id is None:
                 targeting_key = evaluation.targeting_key
                 context_id = bound_context_id(targeting_key)

@@ -153,23 +153,3 @@ def test_a_context_set_outside_any_block_never_reaches_the_next_request_on_the_t
         server.server_close()
     assert first["targeting_key"] == "outer-7"
     assert second["targeting_key"] is None
-
-
-def test_a_wsgi_middleware_around_the_app_evaluating_on_the_way_out_sees_the_user(telemetry: Telemetry) -> None:
-    app = create_bare_app()
-    FeatureFlags(app)
-    inner = app.wsgi_app
-    seen: list[str | None] = []
-
-    def outer_wsgi(environ: dict[str, Any], start_response: Any) -> Any:
-        body = inner(environ, start_response)
-        api.get_client().get_boolean_value("new-checkout", False)
-        seen.append(api.get_transaction_context().targeting_key)
-        return body
-
-    app.wsgi_app = outer_wsgi  # type: ignore[method-assign]
-    client = app.test_client()
-    client.get("/flags", headers={"X-User": "5"})
-    client.get("/flags")
-
-    assert seen == ["5", None]

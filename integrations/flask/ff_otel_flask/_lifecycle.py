@@ -86,8 +86,7 @@ class RequestLifecycle:
         if active is None or active.streamed or active.context is not _current(request_ctx):
             return
         del environ[ACTIVE_KEY]
-        # Kept for WSGI middleware around the app that evaluates on the way out, until the response closes.
-        active.scope.close(linger=True)
+        active.scope.close()
 
 
 def _current(proxy: object) -> object:
