@@ -6,16 +6,17 @@ valid attribute values, gets one line on the `ff_otel` logger and the evaluation
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
 from ff_otel._options import Options
-from ff_otel._safe import call_safely, report
+from ff_otel._safe import report
 from ff_otel._values import truncate
 
+_Attributes = dict[str, AttributeValue]
 _EMPTY: Mapping[str, Any] = {}
 # OTLP carries integers as int64: a wider one would fail the whole export batch.
 _INT64_MIN = -(2**63)
@@ -41,9 +42,7 @@ class Shaper:
         """The attributes to record for the evaluation of flag `key`, built as `attributes`."""
         mapper = self._mapper
         if mapper is not None:
-            extra = self._valid(
-                "attribute_mapper", key, call_safely(_raised("attribute_mapper", key), mapper, metadata or _EMPTY)
-            )
+            extra = self._call("attribute_mapper", key, mapper, metadata or _EMPTY)
             if extra:
                 # Extra attributes add to the evaluation's own, never replace them: the mutator is for that.
                 attributes = {**extra, **attributes}
@@ -52,26 +51,29 @@ class Shaper:
             attributes = {name: value for name, value in attributes.items() if name not in excluded}
         mutator = self._mutator
         if mutator is not None:
-            mutated = self._valid(
-                "event_mutator", key, call_safely(_raised("event_mutator", key), mutator, dict(attributes))
-            )
-            if mutated is not None:
-                if type(mutated.get(semconv.KEY)) is not str:
-                    report(f"ff_otel event_mutator dropped {semconv.KEY!r} for flag {key!r}; ignored")
-                elif excluded:
-                    attributes = {name: value for name, value in mutated.items() if name not in excluded}
-                else:
-                    attributes = mutated
+            mutated = self._call("event_mutator", key, mutator, dict(attributes))  # a copy: it may change it
+            if mutated is not None and type(mutated.get(semconv.KEY)) is not str:
+                report(f"ff_otel event_mutator dropped {semconv.KEY!r} for flag {key!r}; ignored")
+            elif mutated is not None:
+                attributes = {n: v for n, v in mutated.items() if n not in excluded} if excluded else mutated
         return attributes
 
-    def _valid(self, option: str, key: str, result: object) -> dict[str, AttributeValue] | None:
-        """`result` as attributes, or None (reported) when it is not a mapping of names to attribute values."""
-        if result is None:
+    def _call(self, option: str, key: str, callback: Callable[[Any], object], argument: object) -> _Attributes | None:
+        """What `callback(argument)` returned, as attributes; None (reported) if it raised or returned garbage.
+
+        The mapper may return None for "nothing to add"; the mutator must return the attributes to record.
+        """
+        try:
+            result = callback(argument)
+        except Exception as error:
+            report(f"ff_otel {option} raised for flag {key!r}", error)
+            return None
+        if result is None and option == "attribute_mapper":
             return None
         if not isinstance(result, Mapping):
             report(f"ff_otel {option} returned {type(result).__name__}, not a mapping, for flag {key!r}; ignored")
             return None
-        attributes: dict[str, AttributeValue] = {}
+        attributes: _Attributes = {}
         try:
             for name, value in result.items():
                 checked = _attribute_value(value, self._limit) if type(name) is str and name else None
@@ -83,10 +85,6 @@ class Shaper:
             report(f"ff_otel {option} returned a mapping that could not be read for flag {key!r}; ignored", error)
             return None
         return attributes
-
-
-def _raised(option: str, key: str) -> str:
-    return f"ff_otel {option} raised for flag {key!r}"
 
 
 def _attribute_value(value: object, limit: int) -> AttributeValue | None:

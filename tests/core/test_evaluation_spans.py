@@ -8,7 +8,7 @@ import pytest
 from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.flag_evaluation import FlagResolutionDetails
-from openfeature.provider import AbstractProvider, Metadata
+from openfeature.provider import Metadata
 from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
 from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
@@ -35,8 +35,11 @@ class ClockedProvider(InMemoryProvider):
         return super().resolve_boolean_details(flag_key, default_value, evaluation_context)
 
 
-class FailingProvider(AbstractProvider):
+class FailingProvider(InMemoryProvider):
     """A remote provider whose service is down."""
+
+    def __init__(self) -> None:
+        super().__init__({})
 
     def get_metadata(self) -> Metadata:
         return Metadata(name="Failing Provider")
@@ -45,10 +48,6 @@ class FailingProvider(AbstractProvider):
         self, flag_key: str, default_value: bool, evaluation_context: EvaluationContext | None = None
     ) -> FlagResolutionDetails[bool]:
         raise ConnectionError("flag service unreachable")
-
-    resolve_string_details = resolve_integer_details = resolve_float_details = resolve_object_details = (
-        resolve_boolean_details  # type: ignore[assignment]
-    )
 
 
 def test_each_evaluation_is_an_internal_child_span_covering_the_resolution(telemetry: Telemetry) -> None:
@@ -61,7 +60,10 @@ def test_each_evaluation_is_an_internal_child_span_covering_the_resolution(telem
     evaluation, request = telemetry.spans()
     assert evaluation.name == "feature_flag.evaluation"
     assert evaluation.kind is SpanKind.INTERNAL
-    assert evaluation.parent is not None and evaluation.parent.span_id == request.get_span_context().span_id
+    assert evaluation.parent is not None
+    assert request.context is not None
+    assert evaluation.context is not None
+    assert evaluation.parent.span_id == request.context.span_id
     assert evaluation.context.trace_id == request.context.trace_id
     assert dict(evaluation.attributes or {}) == {
         "feature_flag.key": "new-checkout",
@@ -72,7 +74,8 @@ def test_each_evaluation_is_an_internal_child_span_covering_the_resolution(telem
     }
     assert evaluation.status.status_code is StatusCode.UNSET
     (resolved_at,) = provider.resolved_at
-    assert evaluation.start_time is not None and evaluation.end_time is not None
+    assert evaluation.start_time is not None
+    assert evaluation.end_time is not None
     assert evaluation.start_time <= resolved_at <= evaluation.end_time
     assert request.events == ()  # the span replaces the event: no duplicate
 
@@ -86,7 +89,8 @@ def test_a_failed_evaluation_span_has_status_error_and_the_exception(telemetry: 
     evaluation, request = telemetry.spans()
     assert evaluation.status.status_code is StatusCode.ERROR
     assert evaluation.status.description == "general"
-    assert evaluation.attributes is not None and evaluation.attributes["error.type"] == "general"
+    assert evaluation.attributes is not None
+    assert evaluation.attributes["error.type"] == "general"
     (exception,) = evaluation.events
     assert exception.name == "exception"
     assert exception.attributes is not None
@@ -145,7 +149,8 @@ def test_with_log_events_the_record_carries_the_evaluation_spans_id(telemetry: T
 
     evaluation, _ = telemetry.spans()
     (record,) = telemetry.logs()
-    assert record.log_record.span_id == evaluation.get_span_context().span_id
+    assert evaluation.context is not None
+    assert record.log_record.span_id == evaluation.context.span_id
     assert dict(record.log_record.attributes or {}) == dict(evaluation.attributes or {})
 
 
@@ -156,5 +161,6 @@ def test_record_evaluation_gets_an_evaluation_span_too(telemetry: Telemetry) -> 
 
     evaluation, request = telemetry.spans()
     assert evaluation.name == "feature_flag.evaluation"
-    assert evaluation.attributes is not None and evaluation.attributes["feature_flag.key"] == "vendor-flag"
+    assert evaluation.attributes is not None
+    assert evaluation.attributes["feature_flag.key"] == "vendor-flag"
     assert request.events == ()

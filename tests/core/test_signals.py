@@ -46,7 +46,8 @@ def test_log_mode_emits_a_log_record_in_the_spans_context_and_no_span_event(tele
     log = record.log_record
     assert log.event_name == "feature_flag.evaluation"
     assert dict(log.attributes or {}) == EXPECTED
-    context = span.get_span_context()
+    context = span.context
+    assert context is not None
     assert (log.trace_id, log.span_id, log.trace_flags) == (context.trace_id, context.span_id, context.trace_flags)
 
 
@@ -59,7 +60,8 @@ def test_both_mode_emits_the_span_event_and_the_log_record_with_the_same_attribu
     (event,) = span.events
     assert event.name == record.log_record.event_name == "feature_flag.evaluation"
     assert dict(event.attributes or {}) == dict(record.log_record.attributes or {}) == EXPECTED
-    assert record.log_record.span_id == span.get_span_context().span_id
+    assert span.context is not None
+    assert record.log_record.span_id == span.context.span_id
 
 
 @pytest.mark.usefixtures("flags")
