@@ -18,13 +18,18 @@ def was_raised(error: BaseException) -> bool:
     return error.__traceback__ is not None
 
 
-def exception_attributes(error: BaseException, limit: int) -> dict[str, AttributeValue]:
-    """`exception.type`, `exception.message` (cut to `limit`) and `exception.stacktrace` of `error`."""
+def exception_attributes(error: BaseException, limit: int, with_message: bool = True) -> dict[str, AttributeValue]:
+    """`exception.type`, `exception.message` (cut to `limit`) and `exception.stacktrace` of `error`.
+
+    Without `with_message` only the type: the stack trace ends with the message too.
+    """
     kind = type(error)
     module = kind.__module__
     attributes: dict[str, AttributeValue] = {
         semconv.EXCEPTION_TYPE: kind.__qualname__ if module in (None, "builtins") else f"{module}.{kind.__qualname__}",
     }
+    if not with_message:
+        return attributes
     message = _message(error)
     if message:
         attributes[semconv.EXCEPTION_MESSAGE] = truncate(message, limit)

@@ -212,7 +212,7 @@ class Recorder:
                 timestamp=time.time_ns(),
                 event_name=semconv.EXCEPTION_EVENT,
                 severity_number=SeverityNumber.ERROR,
-                attributes=exception_attributes(error, self._max_length),
+                attributes=self._exception_attributes(error),
             )
 
     def _in_own_span(self, span: Span, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
@@ -221,7 +221,7 @@ class Recorder:
         attributes = self._event_attributes(evaluation)
         error = None if hook_data is None else hook_data.get(_EXCEPTION_KEY)
         if error is not None:
-            span.add_event(semconv.EXCEPTION_EVENT, exception_attributes(error, self._max_length))
+            span.add_event(semconv.EXCEPTION_EVENT, self._exception_attributes(error))
         if self._log_events and self._logs_enabled():
             self._logger.emit(
                 timestamp=time.time_ns(),
@@ -230,6 +230,9 @@ class Recorder:
                 attributes=attributes,
             )
         finish(span, attributes, _outcome(evaluation)[1])
+
+    def _exception_attributes(self, error: BaseException) -> dict[str, AttributeValue]:
+        return exception_attributes(error, self._max_length, self._capture_error_message)
 
     def _note(self, evaluation: Evaluation) -> None:
         """Count the evaluation in the current request's summary, whatever it is recorded as."""
@@ -263,7 +266,7 @@ class Recorder:
         if evaluation.error_code is not None and hook_data is not None:  # whenever one was raised, there is a code
             error = hook_data.get(_EXCEPTION_KEY)
             if error is not None:
-                span.add_event(semconv.EXCEPTION_EVENT, exception_attributes(error, self._max_length))
+                span.add_event(semconv.EXCEPTION_EVENT, self._exception_attributes(error))
 
     def _emit_in_span(self, span: Span, evaluation: Evaluation) -> None:
         """A span event, a log record in the span's context (the current one: it carries the trace), or both."""
