@@ -183,8 +183,11 @@ class Recorder:
     ) -> None:
         """Record `evaluation` at `destination` (from `destination()`), and in the metrics."""
         # An evaluation that started its own span is recorded there, even if its parent ended meanwhile.
-        own = None if hook_data is None or self._evaluation_spans is None else hook_data.get(_SPAN_KEY_OF_DATA)
-        if own is not None:
+        if (
+            self._evaluation_spans is not None
+            and hook_data is not None
+            and (own := hook_data.get(_SPAN_KEY_OF_DATA)) is not None
+        ):
             self._in_own_span(own, evaluation, hook_data)
         elif destination is True:
             self._as_log_record(evaluation, hook_data)
@@ -245,7 +248,14 @@ class Recorder:
             )
 
     def _on_span(self, span: Span, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
-        self._note(evaluation)
+        # `_note`, inlined: this is the path nearly every recorded evaluation takes.
+        in_flight = IN_FLIGHT.get()
+        if in_flight is not None and in_flight.summary is not None:
+            variant = evaluation.variant
+            in_flight.summary.note(
+                clean_text(evaluation.key, self._max_length),
+                None if variant is None else clean_text(variant, self._max_length),
+            )
         limit = self._max_events
         if limit is not None:
             counts = self._span_events
