@@ -1,9 +1,9 @@
 """The cost of each way ff-otel can record an evaluation, per evaluation, against a bare evaluation in the same run.
 
 Modes: span events (the default), log records in the span's context, both, evaluation spans, evaluation spans
-with log records, and the three attribute callbacks. Traces and logs go to SDK providers whose processors
-export to nowhere, so every mode pays for the SDK's whole path and no more. Metrics are off, as in the rest of
-the per-evaluation benchmarks, to show the signal's own cost.
+with log records, and the three attribute callbacks. Traces and logs go to SDK providers with batch processors
+(as in production) that export to nowhere, so every mode pays for the SDK's whole path and no more. Metrics are
+off, as in the rest of the per-evaluation benchmarks, to show the signal's own cost.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pytest
 from openfeature import api
 from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
 from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
-from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult, SimpleLogRecordProcessor
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor, LogRecordExporter, LogRecordExportResult
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 
 import ff_otel
@@ -43,9 +43,9 @@ class _NowhereLogs(LogRecordExporter):
 
 def _providers(sampled: bool) -> tuple[TracerProvider, LoggerProvider]:
     tracer_provider = TracerProvider(sampler=ALWAYS_ON if sampled else ALWAYS_OFF)
-    tracer_provider.add_span_processor(SimpleSpanProcessor(_NowhereSpans()))
+    tracer_provider.add_span_processor(BatchSpanProcessor(_NowhereSpans()))
     logger_provider = LoggerProvider()
-    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(_NowhereLogs()))
+    logger_provider.add_log_record_processor(BatchLogRecordProcessor(_NowhereLogs()))
     return tracer_provider, logger_provider
 
 
@@ -90,5 +90,9 @@ def test_signal(benchmark: Any, sampled: bool, mode: str) -> None:
         )
     client = api.get_client()
     evaluate: Callable[[], bool] = lambda: client.get_boolean_value(FLAG, False)  # noqa: E731
-    with tracer_provider.get_tracer("b").start_as_current_span("request"), ff_otel.evaluation_context("user-42"):
-        assert benchmark(evaluate) is True
+    try:
+        with tracer_provider.get_tracer("b").start_as_current_span("request"), ff_otel.evaluation_context("user-42"):
+            assert benchmark(evaluate) is True
+    finally:
+        tracer_provider.shutdown()
+        logger_provider.shutdown()
