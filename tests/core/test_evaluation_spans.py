@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -164,3 +165,24 @@ def test_record_evaluation_gets_an_evaluation_span_too(telemetry: Telemetry) -> 
     assert evaluation.attributes is not None
     assert evaluation.attributes["feature_flag.key"] == "vendor-flag"
     assert request.events == ()
+
+
+@pytest.mark.usefixtures("flags")
+def test_an_async_evaluation_gets_its_span_too(telemetry: Telemetry) -> None:
+    ff_otel.install(evaluation_spans=True, events="both")
+
+    async def request() -> None:
+        with telemetry.tracer.start_as_current_span("request"):
+            assert await api.get_client().get_boolean_value_async("new-checkout", False) is True
+
+    asyncio.run(request())
+
+    evaluation, request_span = telemetry.spans()
+    assert evaluation.name == "feature_flag.evaluation"
+    assert evaluation.parent is not None
+    assert request_span.context is not None
+    assert evaluation.parent.span_id == request_span.context.span_id
+    assert request_span.events == ()
+    (record,) = telemetry.logs()
+    assert evaluation.context is not None
+    assert record.log_record.span_id == evaluation.context.span_id
