@@ -186,3 +186,13 @@ def test_an_async_evaluation_gets_its_span_too(telemetry: Telemetry) -> None:
     (record,) = telemetry.logs()
     assert evaluation.context is not None
     assert record.log_record.span_id == evaluation.context.span_id
+
+
+@pytest.mark.usefixtures("flags")
+def test_when_the_evaluation_span_is_not_sampled_the_evaluation_is_a_span_event(telemetry: Telemetry) -> None:
+    ff_otel.install(evaluation_spans=True, tracer_provider=TracerProvider(sampler=ALWAYS_OFF))
+    with telemetry.tracer.start_as_current_span("request"):
+        api.get_client().get_boolean_value("new-checkout", False)
+
+    (request,) = telemetry.spans()
+    assert [event.name for event in request.events] == ["feature_flag.evaluation"]
