@@ -42,7 +42,7 @@ class Shaper:
         """The attributes to record for the evaluation of flag `key`, built as `attributes`."""
         mapper = self._mapper
         if mapper is not None:
-            extra = self._call("attribute_mapper", key, mapper, metadata or _EMPTY)
+            extra = self._call("attribute_mapper", key, mapper, _EMPTY if metadata is None else metadata)
             if extra:
                 # Extra attributes add to the evaluation's own, never replace them: the mutator is for that.
                 attributes = {**extra, **attributes}
