@@ -121,3 +121,18 @@ def test_the_summary_the_event_cap_and_the_metrics_are_the_same_in_every_mode(
     assert summary["ff_otel.evaluations.dropped"] == 1  # the cap counts evaluations, whatever they become
     assert recorded == span_mode[1] * (2 if events == "both" else 1)
     assert requests == span_mode[2] == 3
+
+
+@pytest.mark.usefixtures("flags")
+def test_both_semconv_modes_are_one_evaluation_event_under_the_new_name_in_every_events_mode(
+    telemetry: Telemetry,
+) -> None:
+    ff_otel.install(semconv="both", events="both")
+    _evaluate_in_a_request(telemetry)
+
+    (span,) = telemetry.spans()
+    (record,) = telemetry.logs()
+    assert [event.name for event in span.events] == [record.log_record.event_name] == ["feature_flag.evaluation"]
+    attributes = dict(record.log_record.attributes or {})
+    assert attributes["feature_flag.result.variant"] == attributes["feature_flag.variant"] == "red"
+    assert attributes["feature_flag.provider.name"] == attributes["feature_flag.provider_name"]
