@@ -15,7 +15,7 @@ from ff_otel._context import evaluation_context, identify
 from ff_otel._hook import FeatureFlagHook
 from ff_otel._identity import Identity, pseudonymize
 from ff_otel._install import ENABLED_ENV, Installation, current_installation, install, uninstall
-from ff_otel._options import Options
+from ff_otel._options import AttributeMapper, EventMutator, EventsMode, Options
 from ff_otel._record import record_evaluation
 from ff_otel._request import RequestScope
 from ff_otel._semconv import SemconvMode
@@ -25,7 +25,10 @@ from ff_otel._version import __version__
 __all__ = [
     "ENABLED_ENV",
     "AdapterOptions",
+    "AttributeMapper",
     "ContextBuilder",
+    "EventMutator",
+    "EventsMode",
     "ExcludedUrls",
     "FeatureFlagHook",
     "Identity",

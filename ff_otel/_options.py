@@ -10,13 +10,21 @@ from opentelemetry._logs import LoggerProvider
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
-from ff_otel._semconv import SEMCONV_MODES, SemconvMode
+from ff_otel._semconv import KEY, SEMCONV_MODES, SemconvMode
 
 CaptureValue = Literal["auto", "always", "never"]
 CAPTURE_VALUE_MODES = ("auto", "always", "never")
 
 Redactor = Callable[[str, Any], Any]
 """`redact(flag_key, value)` returns the value to record instead, or None to record no value."""
+
+EventsMode = Literal["span", "log", "both"]
+EVENTS_MODES = ("span", "log", "both")
+
+AttributeMapper = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+"""`attribute_mapper(flag_metadata)` returns extra attributes for the evaluation's record."""
+EventMutator = Callable[[dict[str, Any]], Mapping[str, Any]]
+"""`event_mutator(attributes)` returns the attributes to record instead of the finished ones."""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -50,6 +58,19 @@ class Options:
     """Record `feature_flag.context.id` as a keyed hash of the targeting key (needs `secret_key`)."""
     secret_key: str | bytes | None = dataclasses.field(default=None, repr=False)
     """Key for the pseudonymous ids (web adapters default it to the framework's secret key)."""
+    events: EventsMode = "span"
+    """Inside a recording span, each evaluation is a `span` event, a log record in the span's context (`log`), or
+    `both`."""
+    evaluation_spans: bool = False
+    """Record each evaluation as a span of its own, covering the provider's resolution, instead of a span event."""
+    exclude_exceptions: bool = False
+    """Do not record the exception a provider raised (recorded by default as `exception.type`/`exception.message`)."""
+    attribute_mapper: AttributeMapper | None = None
+    """Called with the evaluation's flag metadata; the attributes it returns are added to the record."""
+    exclude_attributes: Collection[str] = frozenset()
+    """Attribute names never recorded (`feature_flag.key` cannot be excluded)."""
+    event_mutator: EventMutator | None = None
+    """Called with the finished attributes; what it returns is recorded instead."""
     tracer_provider: TracerProvider | None = None
     logger_provider: LoggerProvider | None = None
     meter_provider: MeterProvider | None = None
@@ -60,8 +81,19 @@ class Options:
         _positive_int("max_value_length", self.max_value_length)
         if self.max_events_per_span is not None:
             _positive_int("max_events_per_span", self.max_events_per_span)
+        _choice("events", self.events, EVENTS_MODES)
         _callable_or_none("redact", self.redact)
-        for name in ("capture_error_message", "log_outside_spans", "metrics", "pseudonymize_context_id"):
+        _callable_or_none("attribute_mapper", self.attribute_mapper)
+        _callable_or_none("event_mutator", self.event_mutator)
+        object.__setattr__(self, "exclude_attributes", _attribute_names("exclude_attributes", self.exclude_attributes))
+        for name in (
+            "capture_error_message",
+            "log_outside_spans",
+            "metrics",
+            "pseudonymize_context_id",
+            "evaluation_spans",
+            "exclude_exceptions",
+        ):
             _bool(name, getattr(self, name))
         object.__setattr__(self, "value_denylist", _key_set("value_denylist", self.value_denylist))
         if self.value_allowlist is not None:
@@ -119,4 +151,12 @@ def _instance_or_none(name: str, value: object, kind: type) -> None:
 def _key_set(name: str, value: object) -> frozenset[str]:
     if isinstance(value, str) or not isinstance(value, Collection) or not all(isinstance(k, str) for k in value):
         raise TypeError(f"ff_otel option {name!r} must be a collection of flag keys; got {value!r}")
+    return frozenset(value)
+
+
+def _attribute_names(name: str, value: object) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, Collection) or not all(isinstance(k, str) for k in value):
+        raise TypeError(f"ff_otel option {name!r} must be a collection of attribute names; got {value!r}")
+    if KEY in value:
+        raise ValueError(f"ff_otel option {name!r} cannot exclude {KEY!r}: every record needs the flag key")
     return frozenset(value)

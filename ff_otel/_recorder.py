@@ -1,7 +1,12 @@
-"""One evaluation in, telemetry out: a span event in a span, a log record outside, metrics and a summary always.
+"""One evaluation in, telemetry out: a span event, log record or span of its own in a span, a log record outside,
+metrics and a summary always.
 
 The hot path checks first and builds second: an unsampled span, or nothing configured to receive records, costs
 a contextvar read and a couple of attribute checks.
+
+The recording path calls `started(data)` before the provider resolves (when `timing` is True), `failed(data,
+exception)` if the evaluation raised, and `deliver(destination(), evaluation, data)` after, all with the same
+per-evaluation mutable mapping `data`.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry._logs import SeverityNumber, get_logger
 from opentelemetry._logs import _internal as _logs_internal
-from opentelemetry._logs import get_logger
-from opentelemetry.trace import INVALID_SPAN, Span
+from opentelemetry.trace import INVALID_SPAN, Span, set_span_in_context
 
 # The key under which the trace API stores the current span; reading it directly skips two wrapper calls on
 # the path every evaluation takes.
@@ -25,16 +30,21 @@ from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
 from ff_otel._context import bound_context_id
+from ff_otel._evaluation_span import EvaluationSpans, finish
+from ff_otel._exception import exception_attributes, was_raised
 from ff_otel._identity import pseudonymize
 from ff_otel._metrics import Instruments
 from ff_otel._options import Options
 from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import call_safely, report
+from ff_otel._shaping import Shaper
 from ff_otel._values import _snake_cache, clean_text, encode_value, snake_case
 from ff_otel._version import __version__
 
 _ERROR = "error"
 _START_KEY = "ff_otel.start"
+_SPAN_KEY_OF_DATA = "ff_otel.span"
+_EXCEPTION_KEY = "ff_otel.exception"
 
 
 class Evaluation:
@@ -91,8 +101,16 @@ class Recorder:
         self._log_outside_spans = options.log_outside_spans
         self._capture_auto = options.capture_value == "auto"
         self._capture_error_message = options.capture_error_message
-        self.timing = self._instruments is not None
-        """True when the hook must note the start of each evaluation (for the duration metric)."""
+        self._event_on_span = options.events != "log"
+        self._log_events = options.events != "span"
+        self._shaper = Shaper(options)
+        self._excluded = options.exclude_attributes
+        # The plain case (span events, no callbacks, no exclusions) keeps its one-branch path.
+        self._plain = self._event_on_span and not self._log_events and not self._shaper.active
+        self._evaluation_spans = EvaluationSpans(options.tracer_provider) if options.evaluation_spans else None
+        self._exceptions = not options.exclude_exceptions
+        self.timing = self._instruments is not None or self._evaluation_spans is not None
+        """True when the path must call `started` before each evaluation (duration metric, evaluation spans)."""
         # Event counts per span, keyed by id(span) and dropped when the span is collected.
         self._span_events: dict[int, int] = {}
         self._count_lock = threading.Lock()
@@ -101,12 +119,22 @@ class Recorder:
         if options.pseudonymize_context_id and secret:
             self._context_id_of = lru_cache(maxsize=4096)(lambda key: pseudonymize(key, secret))
 
-    # Called by the hook's `before` stage when `timing` is on: only metrics need anything before the evaluation.
+    # Called before the provider resolves when `timing` is on: for metrics and evaluation spans only.
     def started(self, hook_data: MutableMapping[str, Any]) -> None:
+        spans = self._evaluation_spans
+        if spans is not None:
+            span = spans.start()
+            if span is not None:
+                hook_data[_SPAN_KEY_OF_DATA] = span
         instruments = self._instruments
         if instruments is not None and instruments.live():
             hook_data[_START_KEY] = time.perf_counter()
             instruments.active.add(1)
+
+    def failed(self, hook_data: MutableMapping[str, Any], error: BaseException) -> None:
+        """Note the exception that an evaluation raised, for `deliver` to record."""
+        if self._exceptions and was_raised(error):
+            hook_data[_EXCEPTION_KEY] = error
 
     def destination(self) -> Span | bool | None:
         """Where an evaluation made now belongs: the recording span, True for a log record, None for nowhere.
@@ -141,23 +169,86 @@ class Recorder:
 
     def record(self, evaluation: Evaluation) -> None:
         """Record one evaluation wherever it belongs. Callers catch what this raises."""
-        self.deliver(self.destination(), evaluation, None)
+        destination = self.destination()
+        data: dict[str, Any] | None = None
+        spans = self._evaluation_spans
+        if spans is not None and destination is not None and destination is not True:
+            span = spans.start()  # a flag system outside OpenFeature reports after the fact: a span of no length
+            if span is not None:
+                data = {_SPAN_KEY_OF_DATA: span}
+        self.deliver(destination, evaluation, data)
 
     def deliver(
         self, destination: Span | bool | None, evaluation: Evaluation, hook_data: Mapping[str, Any] | None
     ) -> None:
         """Record `evaluation` at `destination` (from `destination()`), and in the metrics."""
-        if destination is True:
-            self._logger.emit(
-                timestamp=time.time_ns(), event_name=self._event_name, attributes=self.attributes(evaluation)
-            )
+        # An evaluation that started its own span is recorded there, even if its parent ended meanwhile.
+        if (
+            self._evaluation_spans is not None
+            and hook_data is not None
+            and (own := hook_data.get(_SPAN_KEY_OF_DATA)) is not None
+        ):
+            self._in_own_span(own, evaluation, hook_data)
+        elif destination is True:
+            self._as_log_record(evaluation, hook_data)
         elif destination:
-            self._on_span(destination, evaluation)
+            self._on_span(destination, evaluation, hook_data)
         instruments = self._instruments
         if instruments is not None and instruments.live():
             self._measure(instruments, evaluation, hook_data)
 
-    def _on_span(self, span: Span, evaluation: Evaluation) -> None:
+    def _event_attributes(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
+        """The attributes of `evaluation` as recorded: built, then shaped by the user's options."""
+        attributes = self.attributes(evaluation)
+        shaper = self._shaper
+        if shaper.active:
+            return shaper.shape(attributes, evaluation.key, evaluation.flag_metadata)
+        return attributes
+
+    def _as_log_record(self, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
+        self._logger.emit(
+            timestamp=time.time_ns(), event_name=self._event_name, attributes=self._event_attributes(evaluation)
+        )
+        error = None if hook_data is None else hook_data.get(_EXCEPTION_KEY)
+        if error is not None:
+            self._logger.emit(
+                timestamp=time.time_ns(),
+                event_name=semconv.EXCEPTION_EVENT,
+                severity_number=SeverityNumber.ERROR,
+                attributes=self._exception_attributes(error),
+            )
+
+    def _in_own_span(self, span: Span, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
+        """The evaluation recorded on its own span, which replaces the span event; a log record too if asked."""
+        self._note(evaluation)
+        attributes = self._event_attributes(evaluation)
+        error = None if hook_data is None else hook_data.get(_EXCEPTION_KEY)
+        if error is not None:
+            span.add_event(semconv.EXCEPTION_EVENT, self._exception_attributes(error))
+        if self._log_events and self._logs_enabled():
+            self._logger.emit(
+                timestamp=time.time_ns(),
+                context=set_span_in_context(span),
+                event_name=self._event_name,
+                attributes=attributes,
+            )
+        finish(span, attributes, _outcome(evaluation)[1])
+
+    def _exception_attributes(self, error: BaseException) -> dict[str, AttributeValue]:
+        return exception_attributes(error, self._max_length, self._capture_error_message)
+
+    def _note(self, evaluation: Evaluation) -> None:
+        """Count the evaluation in the current request's summary, whatever it is recorded as."""
+        in_flight = IN_FLIGHT.get()
+        if in_flight is not None and in_flight.summary is not None:
+            variant = evaluation.variant
+            in_flight.summary.note(
+                clean_text(evaluation.key, self._max_length),
+                None if variant is None else clean_text(variant, self._max_length),
+            )
+
+    def _on_span(self, span: Span, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
+        # `_note`, inlined: this is the path nearly every recorded evaluation takes.
         in_flight = IN_FLIGHT.get()
         if in_flight is not None and in_flight.summary is not None:
             variant = evaluation.variant
@@ -178,7 +269,25 @@ class Recorder:
             if count >= limit:
                 span.set_attribute(semconv.DROPPED_EVENTS, count + 1 - limit)
                 return
-        span.add_event(self._event_name, self.attributes(evaluation))
+        if self._plain:
+            span.add_event(self._event_name, self.attributes(evaluation))
+        else:
+            self._emit_in_span(span, evaluation)
+        if evaluation.error_code is not None and hook_data is not None:  # whenever one was raised, there is a code
+            error = hook_data.get(_EXCEPTION_KEY)
+            if error is not None:
+                span.add_event(semconv.EXCEPTION_EVENT, self._exception_attributes(error))
+
+    def _emit_in_span(self, span: Span, evaluation: Evaluation) -> None:
+        """A span event, a log record in the span's context (the current one: it carries the trace), or both."""
+        log = self._log_events and self._logs_enabled()
+        if not log and not self._event_on_span:
+            return  # check first: nothing would receive what would be built
+        attributes = self._event_attributes(evaluation)
+        if self._event_on_span:
+            span.add_event(self._event_name, attributes)
+        if log:
+            self._logger.emit(timestamp=time.time_ns(), event_name=self._event_name, attributes=attributes)
 
     def attributes(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
         """The event attributes of `evaluation` in the configured semconv mode."""
@@ -277,6 +386,9 @@ class Recorder:
             attributes[semconv.PROVIDER_NAME] = clean_text(evaluation.provider_name, limit)
         if error_type is not None:
             attributes[semconv.ERROR_TYPE] = clean_text(error_type, limit)
+        excluded = self._excluded
+        if excluded:  # never recorded means in the metrics too
+            attributes = {name: value for name, value in attributes.items() if name not in excluded}
         instruments.requests.add(1, attributes)
         (instruments.errors if failed else instruments.success).add(1, attributes)
         started = None if hook_data is None else hook_data.get(_START_KEY)

@@ -16,6 +16,15 @@ SEMCONV_MODES: Final = ("latest", "legacy", "both")
 EVALUATION_EVENT: Final = "feature_flag.evaluation"
 LEGACY_EVENT: Final = "feature_flag"
 
+# The span of one evaluation (Appendix D's "standalone spans" pattern; the conventions define no span).
+EVALUATION_SPAN: Final = "feature_flag.evaluation"
+
+# An exception, as OpenTelemetry's general conventions record it (a span event or a log-based event).
+EXCEPTION_EVENT: Final = "exception"
+EXCEPTION_TYPE: Final = "exception.type"
+EXCEPTION_MESSAGE: Final = "exception.message"
+EXCEPTION_STACKTRACE: Final = "exception.stacktrace"
+
 # Current attributes (semantic conventions v1.44, Appendix D).
 KEY: Final = "feature_flag.key"
 RESULT_VARIANT: Final = "feature_flag.result.variant"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+from collections.abc import Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -35,6 +36,7 @@ class Collector:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._received = threading.Condition(self._lock)
         self._spans: list[ExportedSpan] = []
         self._logs: list[ExportedLog] = []
         self._raw_spans: list[dict[str, Any]] = []
@@ -64,6 +66,12 @@ class Collector:
         with self._lock:
             return list(self._spans)
 
+    def wait_for_traces(self, trace_ids: Collection[str], timeout: float) -> bool:
+        """Wait until a span of each of `trace_ids` has arrived; False if some had not within `timeout` seconds."""
+        wanted = set(trace_ids)
+        with self._received:
+            return self._received.wait_for(lambda: wanted <= {span.trace_id for span in self._spans}, timeout)
+
     def logs(self) -> list[ExportedLog]:
         with self._lock:
             return list(self._logs)
@@ -80,6 +88,7 @@ class Collector:
             with self._lock:
                 self._spans.extend(spans_of(traces))
                 self._raw_spans.extend(MessageToDict(traces).get("resourceSpans", []))
+                self._received.notify_all()
             return ExportTraceServiceResponse().SerializeToString()
         if path == "/v1/logs":
             logs = ExportLogsServiceRequest.FromString(body)

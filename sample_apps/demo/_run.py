@@ -41,6 +41,9 @@ def run_demo(framework: str) -> DemoRun:
     with Collector() as collector:
         with SampleApp(framework, otlp_endpoint=collector.endpoint) as app:
             hits = scripted_visit(app.base_url)
+            # A response can reach the client before its server span ends: stopping the app at once could lose
+            # the last request's span, so wait until every request's span has been exported.
+            collector.wait_for_traces([hit.trace_id for hit in hits], timeout=10.0)
             exit_code = app.stop()
             output = app.output()
         return DemoRun(

@@ -66,11 +66,13 @@ def test_a_provider_that_raises_gives_the_default_and_an_error_event(telemetry: 
         assert api.get_client().get_boolean_value("explodes", False) is False
 
     (span,) = telemetry.spans()
-    (event,) = span.events
+    event, exception = span.events
     attributes = dict(event.attributes or {})
     assert attributes["error.type"] == "general"
     assert attributes["feature_flag.error.message"] == "flag service unreachable"
     assert attributes["feature_flag.result.value"] is False
+    assert exception.name == "exception"
+    assert dict(exception.attributes or {})["exception.type"] == "ConnectionError"
 
 
 def test_odd_provider_output_is_recorded_safely(telemetry: Telemetry) -> None:

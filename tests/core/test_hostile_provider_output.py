@@ -209,10 +209,12 @@ def test_pseudonymize_context_id_covers_the_providers_context_id(
 def test_error_messages_can_be_left_out(telemetry: Telemetry, hostile: HostileProvider) -> None:
     ff_otel.install(capture_error_message=False)
     span = _evaluate_in_span(telemetry, lambda: api.get_client().get_boolean_value("missing", False))
-    (event,) = span.events
+    event, exception = span.events
     assert event.attributes is not None
     assert event.attributes["error.type"] == "general"
     assert "feature_flag.error.message" not in event.attributes
+    assert exception.name == "exception"  # the raised exception: its type only, no message nor stack trace
+    assert set(exception.attributes or {}) == {"exception.type"}
 
 
 def test_the_event_cap_is_exact_under_threads(telemetry: Telemetry, hostile: HostileProvider) -> None:

@@ -61,6 +61,13 @@ def test_uninstall_removes_only_its_hook_and_restores_the_propagator() -> None:
         ({"metrics": "on"}, "'metrics' must be True or False"),
         ({"pseudonymize_context_id": True}, "'pseudonymize_context_id' needs 'secret_key'"),
         ({"tracer_provider": object()}, "'tracer_provider' must be a opentelemetry.trace.TracerProvider"),
+        ({"events": "spans"}, "'events' must be one of span, log, both"),
+        ({"evaluation_spans": 1}, "'evaluation_spans' must be True or False"),
+        ({"exclude_exceptions": "yes"}, "'exclude_exceptions' must be True or False"),
+        ({"attribute_mapper": {"team": "web"}}, "'attribute_mapper' must be callable"),
+        ({"event_mutator": "drop"}, "'event_mutator' must be callable"),
+        ({"exclude_attributes": "feature_flag.context.id"}, "'exclude_attributes' must be a collection of attribute"),
+        ({"exclude_attributes": ["feature_flag.key"]}, "'exclude_attributes' cannot exclude 'feature_flag.key'"),
         ({"semconvv": "latest"}, "unknown ff_otel option 'semconvv'"),
     ],
 )

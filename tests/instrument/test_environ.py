@@ -42,6 +42,28 @@ def test_each_kind_of_option_is_read_from_its_variable() -> None:
     assert adapter.context_builder(object()) == build_context(object())
 
 
+def test_the_signal_options_are_read_from_their_variables() -> None:
+    values = options_from_environ(
+        {
+            "OTEL_PYTHON_FF_OTEL_EVENTS": "Log",
+            "OTEL_PYTHON_FF_OTEL_EVALUATION_SPANS": "on",
+            "OTEL_PYTHON_FF_OTEL_EXCLUDE_EXCEPTIONS": "true",
+            "OTEL_PYTHON_FF_OTEL_EXCLUDE_ATTRIBUTES": "feature_flag.context.id, feature_flag.version",
+            "OTEL_PYTHON_FF_OTEL_ATTRIBUTE_MAPPER": "tests.instrument.test_environ:build_context",
+            "OTEL_PYTHON_FF_OTEL_EVENT_MUTATOR": "tests.instrument.test_environ.build_context",
+        }
+    )
+    core, _ = ff_otel.split_options(values)
+    assert (core.events, core.evaluation_spans, core.exclude_exceptions) == ("log", True, True)
+    assert core.exclude_attributes == frozenset({"feature_flag.context.id", "feature_flag.version"})
+    assert core.attribute_mapper == ImportedCallable("tests.instrument.test_environ", "build_context")
+    assert core.event_mutator == ImportedCallable("tests.instrument.test_environ", "build_context")
+    with pytest.raises(
+        ValueError, match=r"OTEL_PYTHON_FF_OTEL_EXCLUDE_ATTRIBUTES: .*cannot exclude 'feature_flag\.key'"
+    ):
+        options_from_environ({"OTEL_PYTHON_FF_OTEL_EXCLUDE_ATTRIBUTES": "feature_flag.key"})
+
+
 def build_context(request: object) -> dict[str, str]:
     return {"plan": "pro", "request": type(request).__name__}
 
@@ -56,6 +78,8 @@ def build_context(request: object) -> dict[str, str]:
         ("max_summary_flags", "-1", -1),
         ("metrics", "maybe", "maybe"),
         ("redact", "not a path", "not a path"),
+        ("events", "spans", "spans"),
+        ("evaluation_spans", "sometimes", "sometimes"),
     ],
 )
 def test_a_bad_value_fails_with_the_code_options_message_and_the_variable_name(
