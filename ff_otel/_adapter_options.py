@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ff_otel._identity import Identity
@@ -37,6 +37,10 @@ class AdapterOptions:
     """At most this many `key=variant` entries in the summary (the counts stay exact)."""
     persist_anonymous_id: bool = False
     """Give visitors with neither user nor session id a random id kept in their session, for stable rollouts."""
+    impact_flags: Collection[str] = frozenset()
+    """Flag keys whose variants get each request's duration, status and error in `ff_otel.request.duration`."""
+    max_impact_variants: int = 10
+    """At most this many variants per impact flag in the histogram; the rest are recorded as `_OTHER`."""
 
     def __post_init__(self) -> None:
         for name in ("context_builder", "identity"):
@@ -49,6 +53,13 @@ class AdapterOptions:
         limit = self.max_summary_flags
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise ValueError(f"ff_otel option 'max_summary_flags' must be a non-negative integer; got {limit!r}")
+        flags = self.impact_flags
+        if isinstance(flags, str) or not isinstance(flags, Collection) or not all(isinstance(k, str) for k in flags):
+            raise TypeError(f"ff_otel option 'impact_flags' must be a collection of flag keys; got {flags!r}")
+        object.__setattr__(self, "impact_flags", frozenset(flags))
+        variants = self.max_impact_variants
+        if isinstance(variants, bool) or not isinstance(variants, int) or variants < 1:
+            raise ValueError(f"ff_otel option 'max_impact_variants' must be a positive integer; got {variants!r}")
         urls = self.excluded_urls
         if urls is not None and not isinstance(urls, str):
             if not all(isinstance(url, str) for url in urls):

@@ -28,6 +28,7 @@ from opentelemetry.trace import INVALID_SPAN, Span, set_span_in_context
 from opentelemetry.trace.propagation import _SPAN_KEY
 from opentelemetry.util.types import AttributeValue
 
+from ff_otel import _impact
 from ff_otel import _semconv as semconv
 from ff_otel._context import bound_context_id
 from ff_otel._evaluation_span import EvaluationSpans, finish
@@ -163,9 +164,11 @@ class Recorder:
         return logger.enabled(event_name=self._event_name)
 
     def measuring(self) -> bool:
-        """True when evaluation metrics have somewhere to go."""
+        """True when `deliver` has work even with no destination: evaluation metrics, or the request's impact."""
         instruments = self._instruments
-        return instruments is not None and instruments.live()
+        if instruments is not None and instruments.live():
+            return True
+        return _impact.listening and _request_impact() is not None
 
     def record(self, evaluation: Evaluation) -> None:
         """Record one evaluation wherever it belongs. Callers catch what this raises."""
@@ -181,7 +184,9 @@ class Recorder:
     def deliver(
         self, destination: Span | bool | None, evaluation: Evaluation, hook_data: Mapping[str, Any] | None
     ) -> None:
-        """Record `evaluation` at `destination` (from `destination()`), and in the metrics."""
+        """Record `evaluation` at `destination` (from `destination()`), in the metrics, and in the request's impact."""
+        if _impact.listening:
+            self._note_impact(evaluation)
         # An evaluation that started its own span is recorded there, even if its parent ended meanwhile.
         if (
             self._evaluation_spans is not None
@@ -196,6 +201,18 @@ class Recorder:
         instruments = self._instruments
         if instruments is not None and instruments.live():
             self._measure(instruments, evaluation, hook_data)
+
+    def _note_impact(self, evaluation: Evaluation) -> None:
+        impact = _request_impact()
+        key = evaluation.key
+        if impact is not None and type(key) is str and impact.wants(key):
+            variant = evaluation.variant
+            if variant is not None:
+                variant = clean_text(variant, self._max_length)
+            else:  # the value stands for the variant, as far as the value policy lets it be recorded
+                value = self._value(key, None, evaluation.value)
+                variant = None if value is None else _impact.value_label(value)
+            impact.note(key, variant)
 
     def _event_attributes(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
         """The attributes of `evaluation` as recorded: built, then shaped by the user's options."""
@@ -417,3 +434,8 @@ def _outcome(evaluation: Evaluation) -> tuple[str, str | None]:
 
 def _same(key: str) -> str:
     return key
+
+
+def _request_impact() -> _impact.RequestImpact | None:
+    in_flight = IN_FLIGHT.get()
+    return None if in_flight is None else in_flight.impact

@@ -1,4 +1,4 @@
-"""One web request as the adapters see it: a lazily resolved identity and a summary of its flags."""
+"""One web request as the adapters see it: a lazily resolved identity, a summary of its flags, and their impact."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from opentelemetry.trace import INVALID_SPAN, Span
 from ff_otel._adapter_options import AdapterOptions
 from ff_otel._context import Binding, LazyIdentity, bind_identity, linger_identity
 from ff_otel._identity import ANONYMOUS, Identity
+from ff_otel._impact import RequestImpact, impact_for
 from ff_otel._install import recorder_for
 from ff_otel._options import Options
 from ff_otel._request_state import IN_FLIGHT, InFlight, RequestSummary
@@ -28,15 +29,20 @@ class RequestScope:
     framework's authentication ran before or after the adapter. Every user callback is guarded: if it raises,
     the request goes on as anonymous and one line is logged on the `ff_otel` logger.
 
+    With `impact_flags` in the adapter options, `end(...)` records the request's duration for the impact flags
+    it evaluated; adapters call it when the request is over (the last body chunk of a streamed response).
+
     Usage (inside an adapter)::
 
-        with RequestScope(request, find_identity=lambda: find_user(request), options=options, span=span):
+        with RequestScope(request, find_identity=lambda: find_user(request), options=options, span=span) as scope:
             response = handle(request)
+        scope.end(request.method, route, response.status_code)
     """
 
     __slots__ = (
         "_binding",
         "_find_identity",
+        "_impact",
         "_in_flight_token",
         "_options",
         "_recorder",
@@ -62,6 +68,8 @@ class RequestScope:
         self._binding: Binding | None = None
         self._in_flight_token: contextvars.Token[InFlight | None] | None = None
         self._recorder = None if core is None else recorder_for(core)
+        impact = impact_for(core, options) if options.impact_flags else None
+        self._impact: RequestImpact | None = None if impact is None else impact.begin()
 
     def _resolve(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
         identity = self._identity()
@@ -93,7 +101,7 @@ class RequestScope:
         return ANONYMOUS if found is None else _checked(found)
 
     def __enter__(self) -> RequestScope:
-        self._in_flight_token = IN_FLIGHT.set(InFlight(self.state, self._recorder))
+        self._in_flight_token = IN_FLIGHT.set(InFlight(self.state, self._recorder, self._impact))
         self._binding = bind_identity(self.identity)
         return self
 
@@ -128,6 +136,22 @@ class RequestScope:
         """Write the summary so far on the span, for adapters whose span ends before the request does."""
         if self.state is not None:
             call_safely("ff_otel could not write the request's flag summary", self.state.write)
+
+    def end(
+        self,
+        method: str | None,
+        route: str | None = None,
+        status_code: int | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """The request is over: record its duration for the impact flags it evaluated. Only the first call counts.
+
+        `error` is the exception that ended the request unhandled, if any; a 5xx without one counts as an error too.
+        """
+        impact = self._impact
+        if impact is not None:
+            problem = "ff_otel could not record the request's flag impact"
+            call_safely(problem, impact.end, method, route, status_code, error)
 
     def close(self, *, linger: bool = False) -> None:
         """Write the summary and restore the context that was there before. Idempotent.

@@ -14,6 +14,7 @@ from opentelemetry.trace import Span
 from ff_otel import _semconv as semconv
 
 if TYPE_CHECKING:
+    from ff_otel._impact import RequestImpact
     from ff_otel._recorder import Recorder
 
 
@@ -49,13 +50,16 @@ class RequestSummary:
 
 
 class InFlight:
-    """One request being served: where its summary goes and which recorder its app's options made."""
+    """One request being served: where its summary goes, which recorder its app's options made, its impact."""
 
-    __slots__ = ("recorder", "summary")
+    __slots__ = ("impact", "recorder", "summary")
 
-    def __init__(self, summary: RequestSummary | None, recorder: Recorder | None) -> None:
+    def __init__(
+        self, summary: RequestSummary | None, recorder: Recorder | None, impact: RequestImpact | None = None
+    ) -> None:
         self.summary = summary
         self.recorder = recorder
+        self.impact = impact
 
 
 IN_FLIGHT: contextvars.ContextVar[InFlight | None] = contextvars.ContextVar("ff_otel_in_flight", default=None)

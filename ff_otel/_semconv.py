@@ -68,3 +68,16 @@ METRIC_DURATION: Final = "feature_flag.evaluation.duration"
 def event_name(mode: SemconvMode) -> str:
     """The span event and log record name for one evaluation in `mode`."""
     return LEGACY_EVENT if mode == "legacy" else EVALUATION_EVENT
+
+
+# Flag impact: each request's server-side duration per variant of the flags an application lists.
+METRIC_REQUEST_DURATION: Final = "ff_otel.request.duration"
+# The HTTP semantic conventions' (stable) request attributes, as on `http.server.request.duration`.
+HTTP_REQUEST_METHOD: Final = "http.request.method"
+HTTP_ROUTE: Final = "http.route"
+HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
+HTTP_KNOWN_METHODS: Final = frozenset({"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"})
+# What the HTTP conventions call a method outside the known set; here also every variant past the bound.
+OTHER: Final = "_OTHER"
+# The bucket boundaries OpenTelemetry advises for `http.server.request.duration`, in seconds.
+REQUEST_DURATION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)

@@ -70,10 +70,17 @@ class FeatureFlagMiddleware:
         )
         request_scope.__enter__()
         try:
-            if request_scope.state is None or scope["type"] != "http":
+            measured = bool(self.options.impact_flags)
+            if (request_scope.state is None and not measured) or scope["type"] != "http":
                 await self.app(scope, receive, send)
-            else:
-                await self.app(scope, receive, _summarizing(request_scope, send))
+                return
+            response = _Response(request_scope, scope, send, measured)
+            try:
+                await self.app(scope, receive, response.send)
+            except BaseException as error:
+                response.end(error)
+                raise
+            response.end(None)
         finally:
             # An outer middleware may still evaluate flags for this user on the way out; the identity ends with
             # the request's task.
@@ -92,23 +99,42 @@ class FeatureFlagMiddleware:
         return self._app_traces_itself
 
 
-def _summarizing(request_scope: RequestScope, send: Send) -> Send:
-    """`send`, writing the request's flag summary just before the last response chunk goes out.
+class _Response:
+    """Watches one response: writes the flag summary just before its last chunk, and ends the request after it.
 
     FastAPI's own tracing ends its server span right after that chunk, before the middleware stack unwinds; the
     summary is written again when the request scope closes, to count evaluations made after the response.
     """
 
-    async def send_and_summarize(message: Message) -> None:
-        kind = message["type"]
-        if kind == "http.response.start" and request_scope.span is INVALID_SPAN:
-            span = current_request_span()
-            if span is not None and is_server_span(span):
-                request_scope.span = span
-        elif (kind == "http.response.body" and not message.get("more_body", False)) or kind == (
-            "http.response.pathsend"
-        ):
-            request_scope.write_summary()
-        await send(message)
+    __slots__ = ("_measured", "_request_scope", "_scope", "_send", "status_code")
 
-    return send_and_summarize
+    def __init__(self, request_scope: RequestScope, scope: Scope, send: Send, measured: bool) -> None:
+        self._request_scope = request_scope
+        self._scope = scope
+        self._send = send
+        self._measured = measured
+        self.status_code: int | None = None
+
+    async def send(self, message: Message) -> None:
+        request_scope = self._request_scope
+        kind = message["type"]
+        last = (kind == "http.response.body" and not message.get("more_body")) or kind == "http.response.pathsend"
+        if kind == "http.response.start":
+            self.status_code = message.get("status")
+            if request_scope.span is INVALID_SPAN:
+                span = current_request_span()
+                if span is not None and is_server_span(span):
+                    request_scope.span = span
+        elif last:
+            request_scope.write_summary()
+        await self._send(message)
+        # A 5xx ends when the application returns instead, so that the exception behind it, if any, is known.
+        if last and (self.status_code or 0) < 500:
+            self.end(None)
+
+    def end(self, error: BaseException | None) -> None:
+        """The request is over (its impact is recorded once, whichever call comes first)."""
+        if self._measured:
+            # The router puts the matched route in the scope (Starlette, FastAPI); its path is the template.
+            route = getattr(self._scope.get("route"), "path", None)
+            self._request_scope.end(self._scope.get("method"), route, self.status_code, error)

@@ -32,6 +32,7 @@ AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
 # Where the request's scope and span are kept for `process_view` and `process_exception`.
 _SCOPE_ATTRIBUTE = "_ff_otel_scope"
 _SPAN_ATTRIBUTE = "_ff_otel_span"
+_ERROR_ATTRIBUTE = "_ff_otel_error"
 
 
 class FeatureFlagMiddleware:
@@ -84,8 +85,9 @@ class FeatureFlagMiddleware:
                 finally:
                     # Middleware listed before ours still runs on the way out and may evaluate flags for this user.
                     scope.close(linger=True)
-        except BaseException:
+        except BaseException as error:
             _span.finish(request_span, request, None)
+            self._measure(request, None, scope, error)
             raise
         return self._end(request, response, request_span, scope)
 
@@ -105,8 +107,9 @@ class FeatureFlagMiddleware:
                     response = await get_response(request)
                 finally:
                     scope.close(linger=True)
-        except BaseException:
+        except BaseException as error:
             _span.finish(request_span, request, None)
+            self._measure(request, None, scope, error)
             raise
         return self._end(request, response, request_span, scope)
 
@@ -125,6 +128,7 @@ class FeatureFlagMiddleware:
         request_span: ServerSpan | None = getattr(request, _SPAN_ATTRIBUTE, None)
         if request_span is not None:
             request_span.record_exception(exception)
+        setattr(request, _ERROR_ATTRIBUTE, exception)
 
     def _excludes(self, request: HttpRequest) -> bool:
         if not self._excluded:
@@ -154,6 +158,7 @@ class FeatureFlagMiddleware:
     ) -> HttpResponseBase:
         if not isinstance(response, StreamingHttpResponse) or isinstance(response, FileResponse):
             _span.finish(request_span, request, response)
+            self._measure(request, response, scope, None)
             return response
 
         def bind() -> contextlib.AbstractContextManager[object]:
@@ -164,6 +169,7 @@ class FeatureFlagMiddleware:
 
         def finish() -> None:
             _span.finish(request_span, request, response)
+            self._measure(request, response, scope, None)
 
         content = response.streaming_content
         if response.is_async:
@@ -171,6 +177,22 @@ class FeatureFlagMiddleware:
         else:
             response.streaming_content = SyncStream(cast("Iterator[bytes]", content), bind, finish)
         return response
+
+    def _measure(
+        self,
+        request: HttpRequest,
+        response: HttpResponseBase | None,
+        scope: RequestScope,
+        error: BaseException | None,
+    ) -> None:
+        """End the request's flag impact: with the view's exception when Django turned it into a 5xx."""
+        if not self.options.impact_flags:
+            return
+        status = None if response is None else response.status_code
+        if error is None and status is not None and status >= 500:
+            error = getattr(request, _ERROR_ATTRIBUTE, None)
+        match = request.resolver_match
+        scope.end(request.method, None if match is None else match.route, status, error)
 
 
 def _forget_loose_context(**_: object) -> None:

@@ -20,14 +20,23 @@ OWN_SPAN_KEY = "ff_otel.own_span"
 
 
 class ActiveRequest:
-    """A request's open scope, and the request context that opened it."""
+    """A request's open scope, the request context that opened it, and what its flag impact is recorded with."""
 
-    __slots__ = ("context", "scope", "streamed")
+    __slots__ = ("context", "error", "method", "route", "scope", "status_code", "streamed")
 
-    def __init__(self, context: object, scope: RequestScope) -> None:
+    def __init__(self, context: object, scope: RequestScope, method: str, route: str | None) -> None:
         self.context = context
         self.scope = scope
         self.streamed = False
+        self.method = method
+        self.route = route
+        self.status_code: int | None = None
+        self.error: BaseException | None = None
+
+    def close(self) -> None:
+        """The request is over: record its flag impact and close its scope."""
+        self.scope.end(self.method, self.route, self.status_code, self.error)
+        self.scope.close()
 
 
 class RequestLifecycle:
@@ -51,7 +60,9 @@ class RequestLifecycle:
             _current(request), find_identity=self.find_identity, options=self.adapter_options, core=self.options
         )
         scope.__enter__()
-        request.environ[ACTIVE_KEY] = ActiveRequest(_current(request_ctx), scope)
+        rule = request.url_rule  # matched when the request context was pushed
+        route = None if rule is None else rule.rule
+        request.environ[ACTIVE_KEY] = ActiveRequest(_current(request_ctx), scope, request.method, route)
 
     def before_request(self) -> None:
         """Give the scope the request's span, once FlaskInstrumentor's `before_request` has started it."""
@@ -70,6 +81,8 @@ class RequestLifecycle:
 
     def after_request(self, response: flask.Response) -> flask.Response:
         active = flask.request.environ.get(ACTIVE_KEY)
+        if active is not None:
+            active.status_code = response.status_code
         if active is not None and response.is_streamed:
             # The body is produced after teardown (Flask 3.1 even tears down twice around a streamed body):
             # the WSGI wrapper closes the scope once the server has sent the last chunk. A generator streamed
@@ -83,10 +96,13 @@ class RequestLifecycle:
         environ = flask.request.environ
         active = environ.get(ACTIVE_KEY)
         # A context copied by `copy_current_request_context` tears down too; only the original one owns the scope.
-        if active is None or active.streamed or active.context is not _current(request_ctx):
+        if active is None or active.context is not _current(request_ctx):
+            return
+        active.error = active.error or error  # a failed request's error page is streamed too: closed later
+        if active.streamed:
             return
         del environ[ACTIVE_KEY]
-        active.scope.close()
+        active.close()
 
 
 def _current(proxy: object) -> object:

@@ -86,7 +86,7 @@ class FeatureFlagsWsgi:
 
             def finish() -> None:
                 close_body()
-                active.scope.close()
+                active.close()
 
             return cast("Iterable[bytes]", SyncStream(body, lambda: trace.use_span(span), finish))
-        return ClosingIterator(body, active.scope.close)
+        return ClosingIterator(body, active.close)
