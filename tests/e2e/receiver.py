@@ -1,7 +1,7 @@
 """An OTLP/HTTP receiver on 127.0.0.1: decodes what the exporters send, the way a collector would.
 
-It keeps every decoded span and log record, every raw body (to scan for secrets), and every export attempt, and
-can be switched to misbehave: answer slowly, answer 500, or stop listening altogether.
+It keeps every decoded span, log record and histogram point, every raw body (to scan for secrets), and every
+export attempt, and can be switched to misbehave: answer slowly, answer 500, or stop listening altogether.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from typing import Any, Literal
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -70,6 +74,19 @@ class ReceivedLog:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReceivedHistogramPoint:
+    """One histogram data point as exported (cumulative: each export repeats every stream so far)."""
+
+    name: str
+    resource: dict[str, Any]
+    attributes: dict[str, Any]
+    time_unix_nano: int
+    count: int
+    explicit_bounds: tuple[float, ...]
+    bucket_counts: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class Attempt:
     """One export request as it arrived: what it carried and how it was answered."""
 
@@ -102,6 +119,7 @@ class Receiver:
         with self._lock:
             self.spans: list[ReceivedSpan] = []
             self.logs: list[ReceivedLog] = []
+            self.histograms: list[ReceivedHistogramPoint] = []
             self.bodies: list[bytes] = []
             self.attempts: list[Attempt] = []
 
@@ -142,14 +160,21 @@ class Receiver:
         with self._lock:
             return list(self.spans), list(self.logs), list(self.bodies), list(self.attempts)
 
+    def histogram_points(self) -> list[ReceivedHistogramPoint]:
+        with self._lock:
+            return list(self.histograms)
+
     def receive(self, path: str, body: bytes) -> int:
         """Decode one export request and answer it as the current mode says; returns the status code."""
         mode, delay = self.mode, self.slow_seconds
+        histograms: list[ReceivedHistogramPoint] = []
         if path == "/v1/traces":
             spans = _decode_spans(body)
             logs: list[ReceivedLog] = []
         elif path == "/v1/logs":
             spans, logs = [], _decode_logs(body)
+        elif path == "/v1/metrics":
+            spans, logs, histograms = [], [], _decode_histograms(body)
         else:
             return 404
         status = 500 if mode == "error" else 200
@@ -159,6 +184,7 @@ class Receiver:
             if status == 200 and mode == "ok":
                 self.spans.extend(spans)
                 self.logs.extend(logs)
+                self.histograms.extend(histograms)
         if mode == "slow":
             time.sleep(delay)
         return status
@@ -193,9 +219,31 @@ def _decode_logs(body: bytes) -> list[ReceivedLog]:
     ]
 
 
+def _decode_histograms(body: bytes) -> list[ReceivedHistogramPoint]:
+    request = ExportMetricsServiceRequest()
+    request.ParseFromString(body)
+    return [
+        ReceivedHistogramPoint(
+            name=metric.name,
+            resource=attributes(resource_metrics.resource.attributes),
+            attributes=attributes(point.attributes),
+            time_unix_nano=point.time_unix_nano,
+            count=point.count,
+            explicit_bounds=tuple(point.explicit_bounds),
+            bucket_counts=tuple(point.bucket_counts),
+        )
+        for resource_metrics in request.resource_metrics
+        for scope_metrics in resource_metrics.scope_metrics
+        for metric in scope_metrics.metrics
+        if metric.WhichOneof("data") == "histogram"
+        for point in metric.histogram.data_points
+    ]
+
+
 _RESPONSES = {
     "/v1/traces": ExportTraceServiceResponse().SerializeToString(),
     "/v1/logs": ExportLogsServiceResponse().SerializeToString(),
+    "/v1/metrics": ExportMetricsServiceResponse().SerializeToString(),
 }
 
 
