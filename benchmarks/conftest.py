@@ -45,7 +45,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         _write_ratios(terminalreporter, session.benchmarks)
     lines = config.stash.get(_REPORT, [])
     if lines:
-        terminalreporter.section("memory")
+        terminalreporter.section("figures")
         for line in lines:
             terminalreporter.write_line(line)
 
