@@ -102,8 +102,7 @@ class FeatureFlagMiddleware:
 class _Response:
     """Watches one response: writes the flag summary just before its last chunk, and ends the request after it.
 
-    FastAPI's own tracing ends its server span right after that chunk, before the middleware stack unwinds; the
-    summary is written again when the request scope closes, to count evaluations made after the response.
+    FastAPI's own tracing ends its server span right after that chunk; closing the scope writes the summary again.
     """
 
     __slots__ = ("_measured", "_request_scope", "_scope", "_send", "status_code")
@@ -116,17 +115,16 @@ class _Response:
         self.status_code: int | None = None
 
     async def send(self, message: Message) -> None:
-        request_scope = self._request_scope
         kind = message["type"]
         last = (kind == "http.response.body" and not message.get("more_body")) or kind == "http.response.pathsend"
         if kind == "http.response.start":
             self.status_code = message.get("status")
-            if request_scope.span is INVALID_SPAN:
+            if self._request_scope.span is INVALID_SPAN:
                 span = current_request_span()
                 if span is not None and is_server_span(span):
-                    request_scope.span = span
+                    self._request_scope.span = span
         elif last:
-            request_scope.write_summary()
+            self._request_scope.write_summary()
         await self._send(message)
         # A 5xx ends when the application returns instead, so that the exception behind it, if any, is known.
         if last and (self.status_code or 0) < 500:
@@ -135,6 +133,5 @@ class _Response:
     def end(self, error: BaseException | None) -> None:
         """The request is over (its impact is recorded once, whichever call comes first)."""
         if self._measured:
-            # The router puts the matched route in the scope (Starlette, FastAPI); its path is the template.
-            route = getattr(self._scope.get("route"), "path", None)
+            route = getattr(self._scope.get("route"), "path", None)  # the template of the route the router matched
             self._request_scope.end(self._scope.get("method"), route, self.status_code, error)
