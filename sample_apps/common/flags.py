@@ -17,6 +17,9 @@ FLAGS_FILE = Path(__file__).with_name("flags.json")
 MISSING_FLAG = "beta-dashboard"
 """A flag that `flags.json` does not define: evaluating it records an error."""
 
+IMPACT_FLAG = "new-checkout"
+"""The flag whose impact the sample apps measure: each request's duration and errors per variant."""
+
 
 def use_flagd(path: Path = FLAGS_FILE) -> None:
     """Set the flagd provider, reading `path` in-process (no flagd daemon), and wait until it is ready."""

@@ -14,17 +14,21 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
 )
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
 
-from sample_apps.demo._records import ExportedLog, ExportedSpan, logs_of, spans_of
+from ff_otel._semconv import METRIC_REQUEST_DURATION
+from sample_apps.demo._records import ExportedLog, ExportedSpan, ImpactSeries, impact_of, logs_of, spans_of
 
 
 class Collector:
-    """Receives OTLP/HTTP exports of traces and logs (metrics are accepted and ignored) until closed.
+    """Receives OTLP/HTTP exports of traces, logs and the flag-impact histogram (other metrics are ignored).
 
     Usage::
 
@@ -41,6 +45,7 @@ class Collector:
         self._logs: list[ExportedLog] = []
         self._raw_spans: list[dict[str, Any]] = []
         self._raw_logs: list[dict[str, Any]] = []
+        self._impact: dict[tuple[tuple[str, Any], ...], ImpactSeries] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-collector", daemon=True)
@@ -76,6 +81,11 @@ class Collector:
         with self._lock:
             return list(self._logs)
 
+    def impact(self) -> list[ImpactSeries]:
+        """Each stream of `ff_otel.request.duration` as last exported (its points are cumulative)."""
+        with self._lock:
+            return list(self._impact.values())
+
     def raw(self) -> dict[str, list[dict[str, Any]]]:
         """Everything received, in the OTLP/JSON shape (`resourceSpans`, `resourceLogs`)."""
         with self._lock:
@@ -97,6 +107,13 @@ class Collector:
                 self._raw_logs.extend(MessageToDict(logs).get("resourceLogs", []))
             return ExportLogsServiceResponse().SerializeToString()
         if path == "/v1/metrics":
+            series = impact_of(ExportMetricsServiceRequest.FromString(body), METRIC_REQUEST_DURATION)
+            with self._lock:
+                for one in series:
+                    key = tuple(sorted(one.attributes.items()))
+                    known = self._impact.get(key)
+                    if known is None or known.time_ns <= one.time_ns:
+                        self._impact[key] = one
             return ExportMetricsServiceResponse().SerializeToString()
         return None
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanProto
@@ -51,6 +52,16 @@ class ExportedLog:
     time_ns: int
     trace_id: str
     service: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ImpactSeries:
+    """One stream of the `ff_otel.request.duration` histogram: its attributes, requests and summed seconds."""
+
+    attributes: Mapping[str, Any]
+    count: int
+    seconds: float
+    time_ns: int
 
 
 def value_of(value: AnyValue) -> Any:
@@ -113,3 +124,15 @@ def logs_of(request: ExportLogsServiceRequest) -> list[ExportedLog]:
                     )
                 )
     return logs
+
+
+def impact_of(request: ExportMetricsServiceRequest, name: str) -> list[ImpactSeries]:
+    """The streams of the histogram `name` in one OTLP metrics export."""
+    return [
+        ImpactSeries(attributes_of(point.attributes), point.count, point.sum, point.time_unix_nano)
+        for resource_metrics in request.resource_metrics
+        for scope_metrics in resource_metrics.scope_metrics
+        for metric in scope_metrics.metrics
+        if metric.name == name and metric.WhichOneof("data") == "histogram"
+        for point in metric.histogram.data_points
+    ]

@@ -11,6 +11,7 @@ from ff_otel._semconv import (
     ERROR_TYPE,
     EVALUATION_EVENT,
     KEY,
+    METRIC_REQUEST_DURATION,
     RESULT_REASON,
     RESULT_VALUE,
     RESULT_VARIANT,
@@ -34,7 +35,8 @@ _REASON_WIDTH = 22
 
 def render(run: DemoRun, style: Style) -> str:
     """The whole report, as text ending in a newline."""
-    return "\n".join([*_header(run, style), *_requests(run, style), *_logs(run, style), *_footer(run, style)]) + "\n"
+    sections = [*_header(run, style), *_requests(run, style), *_logs(run, style), *_impact(run, style)]
+    return "\n".join([*sections, *_footer(run, style)]) + "\n"
 
 
 def _header(run: DemoRun, style: Style) -> Iterator[str]:
@@ -116,6 +118,28 @@ def _logs(run: DemoRun, style: Style) -> Iterator[str]:
     for record in records:
         moment = time.strftime("%H:%M:%S", time.localtime(record.time_ns / 1e9))
         yield f"    {style(moment, 'dim')}  {_describe_event(record.attributes, style)}"
+    yield ""
+
+
+def _impact(run: DemoRun, style: Style) -> Iterator[str]:
+    yield style(f"Flag impact: each request's duration and errors per variant ({METRIC_REQUEST_DURATION})", "bold")
+    totals: dict[tuple[str, str], list[float]] = {}  # (flag, variant) -> [requests, seconds, errors]
+    for series in run.impact:
+        flag = str(series.attributes.get(KEY, "?"))
+        variant = str(series.attributes.get(RESULT_VARIANT, "(no variant)"))
+        total = totals.setdefault((flag, variant), [0, 0.0, 0])
+        total[0] += series.count
+        total[1] += series.seconds
+        total[2] += series.count if ERROR_TYPE in series.attributes else 0
+    if not totals:
+        yield style("    (none: no request evaluated an impact flag)", "yellow")
+    for (flag, variant), (requests, seconds, errors) in sorted(totals.items()):
+        mean_ms = seconds / requests * 1000 if requests else 0.0
+        yield (
+            f"    {style(f'{flag:<{_KEY_WIDTH}}', 'bold')} {style(f'{variant:<{_VARIANT_WIDTH}}', 'green')} "
+            f"{_count(int(requests), 'request'):>12}, mean {mean_ms:7.1f} ms, "
+            f"{style(_count(int(errors), 'error'), 'red' if errors else 'dim')}"
+        )
     yield ""
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sample_apps.demo._app_process import SampleApp
 from sample_apps.demo._collector import Collector
-from sample_apps.demo._records import ExportedLog, ExportedSpan
+from sample_apps.demo._records import ExportedLog, ExportedSpan, ImpactSeries
 from sample_apps.demo._visit import Hit, scripted_visit
 
 
@@ -21,6 +21,7 @@ class DemoRun:
     hits: list[Hit]
     spans: list[ExportedSpan]
     logs: list[ExportedLog]
+    impact: list[ImpactSeries]
     raw: dict[str, list[dict[str, Any]]]
     exit_code: int
     output: str
@@ -52,6 +53,7 @@ def run_demo(framework: str) -> DemoRun:
             hits=hits,
             spans=collector.spans(),
             logs=collector.logs(),
+            impact=collector.impact(),
             raw=collector.raw(),
             exit_code=exit_code,
             output=output,

@@ -30,6 +30,7 @@ MIDDLEWARE = [
 FF_OTEL = {
     "context_builder": "sample_apps.django_app.flags.build_flag_context",
     "excluded_urls": "/healthz",
+    "impact_flags": ["new-checkout"],  # sample_apps.common.flags.IMPACT_FLAG
 }
 
 ROOT_URLCONF = "sample_apps.django_app.urls"

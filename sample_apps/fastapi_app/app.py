@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from ff_otel_asgi import FeatureFlagMiddleware
 from sample_apps.common import pages
 from sample_apps.common.accounts import authenticate, flag_context
-from sample_apps.common.flags import beta_dashboard, flag_client, storefront
+from sample_apps.common.flags import IMPACT_FLAG, beta_dashboard, flag_client, storefront
 from sample_apps.common.jobs import PeriodicJob, warm_up
 from sample_apps.fastapi_app.auth import SESSION_USER_KEY, AccountUser, SessionBackend
 
@@ -52,6 +52,7 @@ def create_app(secret_key: str | None = None) -> FastAPI:
         persist_anonymous_id=True,
         context_builder=build_flag_context,
         excluded_urls="/healthz",
+        impact_flags=[IMPACT_FLAG],
     )
     app.add_middleware(AuthenticationMiddleware, backend=SessionBackend())
     app.add_middleware(SessionMiddleware, secret_key=secret, same_site="lax")

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ff_otel_flask import FeatureFlags
 from sample_apps.common.accounts import flag_context
+from sample_apps.common.flags import IMPACT_FLAG
 from sample_apps.flask_app.auth import AccountUser, login_manager
 from sample_apps.flask_app.views import store
 
@@ -34,6 +35,7 @@ def create_app(secret_key: str | None = None) -> flask.Flask:
         "persist_anonymous_id": True,  # anonymous visitors keep one id, so the 50/50 rollout stays put
         "context_builder": build_flag_context,
         "excluded_urls": "/healthz",
+        "impact_flags": [IMPACT_FLAG],
     }
     login_manager.init_app(app)
     feature_flags.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -38,6 +39,11 @@ def test_the_demo_prints_each_request_with_its_flags_then_the_log_records(capsys
     assert "cache-ttl-seconds" in rest
     assert "job:warm-up" in rest
     assert "11 requests, 23 flag events on spans, 1 log record" in rest
+    # The impact flag's per-variant counts: each request that evaluated it, once.
+    impact = rest.partition("Flag impact")[2]
+    counted = re.findall(r"new-checkout\s+(on|off)\s+(\d+) requests?, mean +[\d.]+ ms", impact)
+    assert {variant for variant, _ in counted} == {"on", "off"}
+    assert sum(int(count) for _, count in counted) == requests.count("new-checkout")
 
 
 def test_json_prints_the_raw_otlp_records(capsys: pytest.CaptureFixture[str]) -> None:
