@@ -12,12 +12,13 @@ from __future__ import annotations
 import threading
 import time
 
-from opentelemetry.metrics import Histogram, MeterProvider, get_meter
+from opentelemetry.metrics import Histogram, MeterProvider, NoOpHistogram, get_meter
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions
 from ff_otel._options import Options
+from ff_otel._safe import report
 from ff_otel._version import __version__
 
 listening = False
@@ -168,11 +169,15 @@ def value_label(value: object) -> str:
 
 
 def _histogram(meter_provider: MeterProvider | None) -> Histogram:
-    meter = get_meter("ff_otel", __version__, meter_provider=meter_provider)
     name, unit, description = semconv.METRIC_REQUEST_DURATION, "s", "Server-side request duration per flag variant"
     try:
-        return meter.create_histogram(
-            name, unit, description, explicit_bucket_boundaries_advisory=semconv.REQUEST_DURATION_BUCKETS
-        )
-    except TypeError:  # a meter written against an API older than the bucket advice
-        return meter.create_histogram(name, unit, description)
+        meter = get_meter("ff_otel", __version__, meter_provider=meter_provider)
+        try:
+            return meter.create_histogram(
+                name, unit, description, explicit_bucket_boundaries_advisory=semconv.REQUEST_DURATION_BUCKETS
+            )
+        except TypeError:  # a meter written against an API older than the bucket advice
+            return meter.create_histogram(name, unit, description)
+    except Exception as error:  # a broken meter provider must not break the requests it would measure
+        report("ff_otel could not create the flag impact histogram; impact is not recorded", error)
+        return NoOpHistogram(name)
