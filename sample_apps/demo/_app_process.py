@@ -117,6 +117,7 @@ class SampleApp:
         if process is None:
             return 0
         if process.poll() is None:
+            self._settle()
             process.send_signal(signal.SIGINT)
             try:
                 process.wait(timeout)
@@ -125,6 +126,15 @@ class SampleApp:
                 process.wait()
                 raise SampleAppError(f"the {self.framework} app did not stop within {timeout:g} s") from None
         return process.returncode
+
+    def _settle(self) -> None:
+        # A threaded server may still be closing the last response it sent (which ends that request's span) when
+        # the client has read it; one more request, excluded from telemetry, lets it finish before the signal.
+        try:
+            with urllib.request.urlopen(self.base_url + "/healthz", timeout=2):
+                pass
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + self._start_timeout
