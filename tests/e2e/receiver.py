@@ -1,7 +1,9 @@
 """An OTLP/HTTP receiver on 127.0.0.1: decodes what the exporters send, the way a collector would.
 
 It keeps every decoded span, log record and histogram point, every raw body (to scan for secrets), and every
-export attempt, and can be switched to misbehave: answer slowly, answer 500, or stop listening altogether.
+export attempt, and can be switched to misbehave: answer slowly, answer 500, or stop listening altogether. With
+`trace_file` set, it also appends every accepted traces request to that file as the Collector's `file` exporter
+would.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Literal
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
@@ -28,6 +31,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from tests.e2e.otlp_json import file_exporter_line
 
 Mode = Literal["ok", "slow", "error"]
 
@@ -102,6 +107,8 @@ class Receiver:
         self.mode: Mode = "ok"
         self.slow_seconds = 0.0
         self.port = 0
+        self.trace_file: Path | None = None
+        """When set, accepted traces requests are appended here as OTLP JSON lines (the file exporter's format)."""
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -185,9 +192,18 @@ class Receiver:
                 self.spans.extend(spans)
                 self.logs.extend(logs)
                 self.histograms.extend(histograms)
+                if self.trace_file is not None and path == "/v1/traces":
+                    _append_line(self.trace_file, body)
         if mode == "slow":
             time.sleep(delay)
         return status
+
+
+def _append_line(path: Path, body: bytes) -> None:
+    request = ExportTraceServiceRequest()
+    request.ParseFromString(body)
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write(file_exporter_line(request))
 
 
 def _decode_spans(body: bytes) -> list[ReceivedSpan]:

@@ -67,15 +67,15 @@ def evaluations_sql(table: str, query: ImpactQuery) -> str:
     spans = _where(query, f"SpanName = '{semconv.EVALUATION_EVENT}'")
     summaries = _where(query, _SERVER, "position(entry, '=') > 0")
     return f"""
-SELECT TraceId AS trace_id, SpanId AS span_id, attrs['{semconv.KEY}'] AS flag, {_variant("attrs")} AS variant,
-    toUnixTimestamp64Nano(at) AS t, 0 AS priority
-FROM {table} ARRAY JOIN Events.Name AS name, Events.Attributes AS attrs, Events.Timestamp AS at{events}
+SELECT TraceId AS trace_id, SpanId AS span_id, {_SERVER} AS server, attrs['{semconv.KEY}'] AS flag, {_variant("attrs")} AS variant,
+    toUnixTimestamp64Nano(event_time) AS t, 0 AS priority
+FROM {table} ARRAY JOIN Events.Name AS name, Events.Attributes AS attrs, Events.Timestamp AS event_time{events}
 UNION ALL
-SELECT TraceId, SpanId, SpanAttributes['{semconv.KEY}'], {_variant("SpanAttributes")},
+SELECT TraceId, SpanId, {_SERVER}, SpanAttributes['{semconv.KEY}'], {_variant("SpanAttributes")},
     toUnixTimestamp64Nano(Timestamp), 0
 FROM {table}{spans}
 UNION ALL
-SELECT TraceId, SpanId, substring(entry, 1, position(entry, '=') - 1), substring(entry, position(entry, '=') + 1),
+SELECT TraceId, SpanId, 1, substring(entry, 1, position(entry, '=') - 1), substring(entry, position(entry, '=') + 1),
     toUnixTimestamp64Nano(Timestamp), 1
 FROM {table} ARRAY JOIN JSONExtract(SpanAttributes['{semconv.SUMMARY_FLAGS}'], 'Array(String)') AS entry{summaries}
 """

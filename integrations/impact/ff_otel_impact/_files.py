@@ -37,7 +37,10 @@ def aggregate_files(paths: Sequence[Path], query: ImpactQuery, progress: Progres
 
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ff-otel-impact-") as scratch:
-        connection = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": scratch})
+        # A database file, not memory: its tables are paged by DuckDB's buffer manager within the memory limit.
+        connection = duckdb.connect(
+            str(Path(scratch) / "spans.duckdb"), config={"memory_limit": MEMORY_LIMIT, "temp_directory": scratch, "preserve_insertion_order": False}
+        )
         try:
             for statement in MACROS:
                 connection.execute(statement)
@@ -65,8 +68,8 @@ def _load(connection: Any, path: Path, copy: Path, progress: Progress | None, do
     compression = "gzip" if is_gzip(path) else "none"
     try:
         _insert(connection, path, compression, progress, done)
-    except duckdb.Error:
-        pass
+    except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException):
+        pass  # the file's content: read it line by line below
     else:
         return []
     # Something in the file stopped DuckDB: take it line by line and read what is readable.

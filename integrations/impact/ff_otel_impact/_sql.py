@@ -3,10 +3,11 @@
 Each engine supplies two relations over its own storage:
 
 - ``links``: every span as (trace_id, span_id, parent_id, server, service, route, start_ns, duration_ns, failed);
-- ``evaluations``: every flag evaluation found on a span as (trace_id, span_id, flag, variant, t, priority), where
-  priority 0 is an evaluation event or span and 1 an entry of the request span's `ff_otel.flags` summary.
+- ``evaluations``: every flag evaluation found on a span as (trace_id, span_id, server, flag, variant, t, priority),
+  where server says whether that span is a server span, and priority 0 is an evaluation event or span and 1 an
+  entry of the request span's `ff_otel.flags` summary.
 
-The query walks each evaluation up to its nearest server-span ancestor (its request), keeps one variant per request
+The query walks each evaluation made below a server span up to its nearest server-span ancestor (its request), keeps one variant per request
 and flag (an event before the summary, then the earliest), and returns per flag and variant: requests, errors,
 latency quantiles, the mean and variance of log-durations, and a histogram of durations in tenth-of-a-decade bins.
 """
@@ -31,6 +32,7 @@ class Dialect:
     histogram: str  # of {value}: counts per distinct value
     variance: str  # of {value}: sample variance
     earliest: str  # of {value} by {order}: the value of the smallest order
+    has_parent: str  # of {column}: the span has a parent
     string_escapes: tuple[tuple[str, str], ...]
 
     def string(self, text: str) -> str:
@@ -46,6 +48,7 @@ DUCKDB: Final = Dialect(
     histogram="histogram({value})",
     variance="var_samp({value})",
     earliest="arg_min({value}, {order})",
+    has_parent="{column} IS NOT NULL",
     string_escapes=(("'", "''"),),
 )
 CLICKHOUSE: Final = Dialect(
@@ -54,6 +57,7 @@ CLICKHOUSE: Final = Dialect(
     histogram="sumMap([{value}], [toUInt64(1)])",
     variance="varSampStable({value})",
     earliest="argMin({value}, {order})",
+    has_parent="{column} != ''",
     string_escapes=(("\\", "\\\\"), ("'", "\\'")),
 )
 
@@ -88,11 +92,17 @@ evaluations AS (
 ),
 requests AS (SELECT trace_id, span_id, duration_ns, failed FROM links WHERE {request_filters(dialect, query)}),
 walk AS (
-    SELECT trace_id, span_id AS at, flag, variant, t, priority, CAST(0 AS INTEGER) AS hops FROM evaluations
+    SELECT trace_id, span_id AS node, flag, variant, t, priority, CAST(0 AS INTEGER) AS hops
+    FROM evaluations WHERE NOT server
     UNION ALL
     SELECT w.trace_id, l.parent_id, w.flag, w.variant, w.t, w.priority, CAST(w.hops + 1 AS INTEGER)
-    FROM walk AS w INNER JOIN links AS l ON l.trace_id = w.trace_id AND l.span_id = w.at
-    WHERE NOT l.server AND l.parent_id != '' AND w.hops < {MAX_DEPTH}
+    FROM walk AS w INNER JOIN links AS l ON l.trace_id = w.trace_id AND l.span_id = w.node
+    WHERE NOT l.server AND {dialect.has_parent.format(column="l.parent_id")} AND w.hops < {MAX_DEPTH}
+),
+placed AS (
+    SELECT trace_id, span_id AS node, flag, variant, t, priority FROM evaluations WHERE server
+    UNION ALL
+    SELECT trace_id, node, flag, variant, t, priority FROM walk
 ),
 attributed AS (
     SELECT
@@ -100,8 +110,8 @@ attributed AS (
         {dialect.earliest.format(value="w.variant", order="(w.priority, w.t, w.variant)")} AS variant,
         r.duration_ns AS duration_ns,
         r.failed AS failed
-    FROM walk AS w INNER JOIN requests AS r ON r.trace_id = w.trace_id AND r.span_id = w.at
-    GROUP BY w.trace_id, w.at, w.flag, r.duration_ns, r.failed
+    FROM placed AS w INNER JOIN requests AS r ON r.trace_id = w.trace_id AND r.span_id = w.node
+    GROUP BY w.trace_id, w.node, w.flag, r.duration_ns, r.failed
 )
 SELECT
     flag,
