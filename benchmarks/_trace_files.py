@@ -44,7 +44,7 @@ def _request(rng: random.Random, start: int) -> tuple[str, str]:
     server = (
         f'{{"traceId":"{trace_id}","spanId":"{server_id}","parentSpanId":"","flags":257,"name":"GET /checkout",'
         f'"kind":2,"startTimeUnixNano":"{start}","endTimeUnixNano":"{start + duration}","attributes":['
-        f'{_string("http.request.method", "GET")},{_string("http.route", "/checkout")},'
+        f"{_string('http.request.method', 'GET')},{_string('http.route', '/checkout')},"
         f'{{"key":"http.response.status_code","value":{{"intValue":"{status}"}}}},'
         f'{{"key":"ff_otel.flags","value":{{"arrayValue":{{"values":[{summary}]}}}}}},'
         f'{{"key":"ff_otel.flags.count","value":{{"intValue":"2"}}}}],'
@@ -74,7 +74,7 @@ def write_trace_files(folder: Path, requests: int, files: int = 4, compress: boo
     made = 0
     for number in range(files):
         path = folder / (f"traces-{number}.json" + (".gz" if compress else ""))
-        with (gzip.open(path, "wt", compresslevel=1) if compress else path.open("w")) as stream:
+        with gzip.open(path, "wt", compresslevel=1) if compress else path.open("w") as stream:
             spans: list[str] = []
             for _ in range(min(per_file, requests - made)):
                 # Children end first: a batch can hold a child whose server span comes in the next line.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from chdb import session
 from opentelemetry.sdk.trace import ReadableSpan
@@ -63,7 +63,11 @@ _KINDS = {
     SpanKind.PRODUCER: "SPAN_KIND_PRODUCER",
     SpanKind.CONSUMER: "SPAN_KIND_CONSUMER",
 }
-_STATUS = {StatusCode.UNSET: "STATUS_CODE_UNSET", StatusCode.OK: "STATUS_CODE_OK", StatusCode.ERROR: "STATUS_CODE_ERROR"}
+_STATUS = {
+    StatusCode.UNSET: "STATUS_CODE_UNSET",
+    StatusCode.OK: "STATUS_CODE_OK",
+    StatusCode.ERROR: "STATUS_CODE_ERROR",
+}
 
 
 class ClickHouse:
@@ -71,7 +75,8 @@ class ClickHouse:
 
     def __init__(self, table: str = "otel_traces") -> None:
         self.table = table
-        self._session = session.Session()
+        # chdb has no annotations: its session is used untyped.
+        self._session: Any = cast("Any", session.Session())  # type: ignore[no-untyped-call]
         self._session.query(TRACES_DDL.format(table=table))
 
     def insert(self, spans: Iterable[ReadableSpan]) -> None:
@@ -91,7 +96,9 @@ class ClickHouse:
 def exporter_row(span: ReadableSpan) -> dict[str, Any]:
     """The traces-table row the exporter writes for `span`."""
     context, parent = span.get_span_context(), span.parent
-    assert context is not None and span.start_time is not None and span.end_time is not None
+    assert context is not None
+    assert span.start_time is not None
+    assert span.end_time is not None
     resource = {key: _text(value) for key, value in span.resource.attributes.items()}
     scope = span.instrumentation_scope
     attributes = {key: _text(value) for key, value in (span.attributes or {}).items()}

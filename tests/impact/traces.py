@@ -32,7 +32,7 @@ MS = 1_000_000
 
 
 def _chosen(flag: InMemoryFlag[Any], context: EvaluationContext) -> FlagResolutionDetails[Any]:
-    wanted = context.attributes.get(f"want:{flag.default_variant}", flag.default_variant)
+    wanted = str(context.attributes.get(f"want:{flag.default_variant}", flag.default_variant))
     return FlagResolutionDetails(value=flag.variants[wanted], variant=wanted, reason=Reason.TARGETING_MATCH)
 
 
@@ -81,10 +81,15 @@ class Shop:
     ) -> Iterator[Span]:  # fmt: skip
         """A server span for one request, current inside the block, with ff-otel's request summary at the end."""
         context = None if parent is None else trace.set_span_in_context(parent)
-        span = self.tracer.start_span(f"GET {route}", context=context, kind=SpanKind.SERVER, start_time=start_ns,
-                                      attributes={"http.route": route, "http.response.status_code": status})  # fmt: skip
-        with trace.use_span(span, end_on_exit=False), ff_otel.RequestScope(
-            None, find_identity=lambda: None, options=ff_otel.AdapterOptions(start_span=False), span=span
+        attributes: dict[str, str | int] = {"http.route": route, "http.response.status_code": status}
+        span = self.tracer.start_span(
+            f"GET {route}", context=context, kind=SpanKind.SERVER, start_time=start_ns, attributes=attributes
+        )
+        with (
+            trace.use_span(span, end_on_exit=False),
+            ff_otel.RequestScope(
+                None, find_identity=lambda: None, options=ff_otel.AdapterOptions(start_span=False), span=span
+            ),
         ):
             yield span
         if error:
@@ -109,7 +114,7 @@ class Shop:
 def write_lines(path: Path, spans: Sequence[ReadableSpan], per_line: int = 50, compress: bool = False) -> Path:
     """Write `spans` as file-exporter lines of `per_line` spans each (children before parents, as exported)."""
     opener = gzip.open if compress else open
-    with opener(path, "wt", encoding="utf-8") as stream:  # type: ignore[operator]
+    with opener(path, "wt", encoding="utf-8") as stream:
         for start in range(0, len(spans), per_line):
             stream.write(spans_line(spans[start : start + per_line]))
     return path

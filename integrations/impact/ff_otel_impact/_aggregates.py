@@ -33,7 +33,7 @@ class VariantAggregate:
         lists: all normalised here, so that the two engines' reports compare equal.
         """
         flag, variant, requests, errors, quantiles, log_mean, log_variance, bins = row
-        p50, p90, p99 = (float(value) for value in _sequence(quantiles))
+        p50, p90, p99 = (_number(value) for value in _sequence(quantiles))
         variance = _number(log_variance)
         return cls(
             flag=str(flag),
@@ -52,7 +52,7 @@ class VariantAggregate:
 def _number(value: object) -> float:
     if value is None:
         return math.nan
-    return float(value)  # type: ignore[arg-type]
+    return float(value)  # type: ignore[arg-type]  # whatever number type the driver gave
 
 
 def _sequence(value: object) -> Sequence[object]:

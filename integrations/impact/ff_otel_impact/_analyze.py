@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from ff_otel_impact._clickhouse import DEFAULT_TABLE, RunQuery, aggregate_clickhouse, connect
+from ff_otel_impact._clickhouse import DEFAULT_TABLE, RunQuery, aggregate_clickhouse, connect, table_reference
 from ff_otel_impact._files import aggregate_files
 from ff_otel_impact._progress import progress_for
 from ff_otel_impact._query import ImpactQuery
@@ -22,9 +22,15 @@ def analyze_files(sources: Sequence[str], query: ImpactQuery, progress_stream: T
 
 
 def analyze_clickhouse(url: str, query: ImpactQuery, table: str | None = None) -> ImpactReport:
-    """The report over the traces table of the ClickHouse server at `url`."""
+    """The report over the traces table of the ClickHouse server at `url`.
+
+    Raises ValueError for a bad URL or table name, and ClickHouseUnavailableError (an OSError) when the server
+    cannot be queried.
+    """
     run, named = connect(url)
-    return analyze_with(run, table or named or DEFAULT_TABLE, query)
+    chosen = table or named or DEFAULT_TABLE
+    table_reference(chosen)  # a bad name fails here, before any connection is made
+    return analyze_with(run, chosen, query)
 
 
 def analyze_with(run: RunQuery, table: str, query: ImpactQuery) -> ImpactReport:

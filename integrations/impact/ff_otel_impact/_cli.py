@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -35,15 +35,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", metavar="ISO8601", help="only requests that started at or after this instant (UTC "
                         "unless it says otherwise)")  # fmt: skip
     parser.add_argument("--until", metavar="ISO8601", help="only requests that started before this instant")
-    parser.add_argument("--baseline", metavar="VARIANT",
-                        help="compare with this variant (default: each flag's variant with the most requests)")
-    parser.add_argument("--latency-margin", type=float, default=0.10, metavar="FRACTION",
-                        help="smallest latency change called slower or faster (default: 0.10, i.e. 10%%)")
-    parser.add_argument("--error-margin", type=float, default=0.01, metavar="FRACTION",
-                        help="smallest error-rate change called a change (default: 0.01, one percentage point)")
+    parser.add_argument(
+        "--baseline",
+        metavar="VARIANT",
+        help="compare with this variant (default: each flag's variant with the most requests)",
+    )
+    parser.add_argument(
+        "--latency-margin",
+        type=float,
+        default=0.10,
+        metavar="FRACTION",
+        help="smallest latency change called slower or faster (default: 0.10, i.e. 10%%)",
+    )
+    parser.add_argument(
+        "--error-margin",
+        type=float,
+        default=0.01,
+        metavar="FRACTION",
+        help="smallest error-rate change called a change (default: 0.01, one percentage point)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--plot", type=Path, metavar="FILE.png",
-                        help="also draw latency distributions and error rates per variant into this PNG")
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="FILE.png",
+        help="also draw latency distributions and error rates per variant into this PNG",
+    )
 
 
 def run(arguments: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -56,7 +73,7 @@ def run(arguments: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
     needed = ["duckdb"] if arguments.sources else ["clickhouse_connect"]
     if arguments.plot is not None:
         needed.append("matplotlib")
-    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    missing = [name for name in needed if not _importable(name)]
     if missing:
         err.write(f"ff-otel impact needs {', '.join(missing)}, which the impact extra installs: {INSTALL_HINT}\n")
         return 2
@@ -88,6 +105,14 @@ def run(arguments: argparse.Namespace, out: TextIO | None = None, err: TextIO | 
         plot_report(report, arguments.plot)
         err.write(f"ff-otel impact: plot written to {arguments.plot}\n")
     return 0
+
+
+def _importable(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def _query(arguments: argparse.Namespace) -> ImpactQuery:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ff_otel import _semconv as semconv
@@ -22,6 +22,11 @@ DEFAULT_TABLE: Final = "otel_traces"
 
 RunQuery = Callable[[str], Sequence[Sequence[object]]]
 """Runs one SQL statement and returns its rows."""
+
+
+class ClickHouseUnavailableError(OSError):
+    """The server could not be reached or refused the query."""
+
 
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SERVER: Final = "SpanKind IN ('SPAN_KIND_SERVER', 'Server')"
@@ -67,8 +72,8 @@ def evaluations_sql(table: str, query: ImpactQuery) -> str:
     spans = _where(query, f"SpanName = '{semconv.EVALUATION_EVENT}'")
     summaries = _where(query, _SERVER, "position(entry, '=') > 0")
     return f"""
-SELECT TraceId AS trace_id, SpanId AS span_id, {_SERVER} AS server, attrs['{semconv.KEY}'] AS flag, {_variant("attrs")} AS variant,
-    toUnixTimestamp64Nano(event_time) AS t, 0 AS priority
+SELECT TraceId AS trace_id, SpanId AS span_id, {_SERVER} AS server, attrs['{semconv.KEY}'] AS flag,
+    {_variant("attrs")} AS variant, toUnixTimestamp64Nano(event_time) AS t, 0 AS priority
 FROM {table} ARRAY JOIN Events.Name AS name, Events.Attributes AS attrs, Events.Timestamp AS event_time{events}
 UNION ALL
 SELECT TraceId, SpanId, {_SERVER}, SpanAttributes['{semconv.KEY}'], {_variant("SpanAttributes")},
@@ -104,6 +109,7 @@ def connect(url: str) -> tuple[RunQuery, str | None]:
     The URL is ``http[s]://[user[:password]@]host[:port][/database][?table=name]``.
     """
     import clickhouse_connect
+    from clickhouse_connect.driver.exceptions import ClickHouseError
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -111,16 +117,29 @@ def connect(url: str) -> tuple[RunQuery, str | None]:
     options = parse_qs(parts.query)
     table = options.get("table", [None])[0]
     database = unquote(parts.path.strip("/")) or None
-    client = clickhouse_connect.get_client(
-        host=parts.hostname,
-        port=parts.port,
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else "",
-        database=database,
-        secure=parts.scheme == "https",
-    )
+    # Connect only when the first query runs, so that arguments are all checked before the network is used.
+    clients: list[Any] = []
 
     def run(sql: str) -> Sequence[Sequence[object]]:
-        return client.query(sql).result_rows
+        try:
+            if not clients:
+                clients.append(
+                    clickhouse_connect.get_client(
+                        host=parts.hostname,
+                        port=parts.port,
+                        username=unquote(parts.username) if parts.username else None,
+                        password=unquote(parts.password) if parts.password else "",
+                        database=database,
+                        secure=parts.scheme == "https",
+                    )
+                )
+            return clients[0].query(sql).result_rows  # type: ignore[no-any-return]
+        except ClickHouseError as error:
+            raise ClickHouseUnavailableError(f"ClickHouse at {parts.hostname}: {_first_line(error)}") from None
 
     return run, table
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

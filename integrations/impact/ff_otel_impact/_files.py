@@ -39,7 +39,8 @@ def aggregate_files(paths: Sequence[Path], query: ImpactQuery, progress: Progres
     with tempfile.TemporaryDirectory(prefix="ff-otel-impact-") as scratch:
         # A database file, not memory: its tables are paged by DuckDB's buffer manager within the memory limit.
         connection = duckdb.connect(
-            str(Path(scratch) / "spans.duckdb"), config={"memory_limit": MEMORY_LIMIT, "temp_directory": scratch, "preserve_insertion_order": False}
+            str(Path(scratch) / "spans.duckdb"),
+            config={"memory_limit": MEMORY_LIMIT, "temp_directory": scratch, "preserve_insertion_order": False},
         )
         try:
             for statement in MACROS:
@@ -95,7 +96,8 @@ def _insert(connection: Any, path: Path, compression: str, progress: Progress | 
 def _unattributable(connection: Any) -> list[str]:
     """Messages for evaluations the report cannot use: no flag key, or neither a variant nor a value."""
     missing_key, missing_variant = connection.execute(
-        f"SELECT count(*) FILTER (WHERE e.flag IS NULL), count(*) FILTER (WHERE e.flag IS NOT NULL AND e.variant IS NULL)"
+        "SELECT count(*) FILTER (WHERE e.flag IS NULL),"
+        " count(*) FILTER (WHERE e.flag IS NOT NULL AND e.variant IS NULL)"
         f" FROM {SPANS_TABLE}, unnest({SPANS_TABLE}.evaluations) AS x(e)"
     ).fetchone()
     messages = []
@@ -126,7 +128,7 @@ class _Watcher:
         while not self._stopped.wait(0.2):
             try:
                 percent = float(self._connection.query_progress())
-            except Exception:  # noqa: BLE001 - progress is cosmetic; the load itself reports real errors
+            except Exception:
                 return
             if percent >= 0:
                 self._progress.update(self._done + self._size * percent / 100)

@@ -59,11 +59,14 @@ def _latency(axis: object, flag: FlagReport) -> None:
         if shares:
             axis.stairs(shares, edges, color=_colour(flag, index), linewidth=2, label=_label(flag, index))
         axis.axvline(variant.aggregate.p50_ns / 1e6, color=_colour(flag, index), linestyle=":", linewidth=1)
+    from matplotlib.ticker import FuncFormatter
+
     axis.set_xscale("log")
+    axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axis.set_xlabel("request latency (ms, log scale; dotted: median)")
     axis.set_ylabel("share of requests")
     axis.set_title(f"{flag.flag}: latency by variant (baseline {flag.baseline})", loc="left")
-    axis.legend(fontsize="small", frameon=False)
+    axis.legend(fontsize="small", frameon=False, loc="upper right")
 
 
 def _errors(axis: object, flag: FlagReport) -> None:

@@ -79,7 +79,9 @@ class ImpactReport:
         raise KeyError(key)
 
 
-def build_report(aggregates: Iterable[VariantAggregate], query: ImpactQuery, problems: Sequence[str] = ()) -> ImpactReport:
+def build_report(
+    aggregates: Iterable[VariantAggregate], query: ImpactQuery, problems: Sequence[str] = ()
+) -> ImpactReport:
     """Group the aggregates by flag, pick each flag's baseline and compare every other variant with it."""
     by_flag: dict[str, list[VariantAggregate]] = {}
     for aggregate in aggregates:

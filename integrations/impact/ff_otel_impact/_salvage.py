@@ -31,7 +31,7 @@ def salvage(path: Path, copy: Path) -> list[str]:
     number = 0
     with _open(path) as source, copy.open("wb") as target:
         try:
-            for number, line in enumerate(source, start=1):  # noqa: B007 - the last number is reported below
+            for number, line in enumerate(source, start=1):
                 if not line.strip():
                     continue
                 problem = _problem(line)
@@ -50,7 +50,7 @@ def salvage(path: Path, copy: Path) -> list[str]:
 
 def _open(path: Path) -> IO[bytes]:
     if is_gzip(path):
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # a GzipFile is a binary stream
     return path.open("rb")
 
 

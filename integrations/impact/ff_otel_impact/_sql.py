@@ -7,9 +7,10 @@ Each engine supplies two relations over its own storage:
   where server says whether that span is a server span, and priority 0 is an evaluation event or span and 1 an
   entry of the request span's `ff_otel.flags` summary.
 
-The query walks each evaluation made below a server span up to its nearest server-span ancestor (its request), keeps one variant per request
-and flag (an event before the summary, then the earliest), and returns per flag and variant: requests, errors,
-latency quantiles, the mean and variance of log-durations, and a histogram of durations in tenth-of-a-decade bins.
+The query walks each evaluation made below a server span up to its nearest server-span ancestor (its request),
+keeps one variant per request and flag (an event before the summary, then the earliest), and returns per flag and
+variant: requests, errors, latency quantiles, the mean and variance of log-durations, and a histogram of durations
+in tenth-of-a-decade bins.
 """
 
 from __future__ import annotations
