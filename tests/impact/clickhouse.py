@@ -86,8 +86,11 @@ class ClickHouse:
             self._session.query(f"INSERT INTO {self.table} FORMAT JSONEachRow\n{rows}")
 
     def run(self, sql: str) -> Sequence[Sequence[object]]:
-        result = self._session.query(sql, "JSONCompact")
-        return list(json.loads(result.bytes())["data"])
+        return list(json.loads(self.query_bytes(sql, "JSONCompact"))["data"])
+
+    def query_bytes(self, sql: str, output_format: str) -> bytes:
+        """The raw result of `sql` in `output_format`; raises on an engine error."""
+        return bytes(self._session.query(sql, output_format).bytes())
 
     def close(self) -> None:
         self._session.close()

@@ -5,7 +5,10 @@ Both must find what the scenario put there, and give the same report.
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ import pytest
 from ff_otel_impact import ImpactQuery, ImpactReport, analyze_files, analyze_with, parse_instant
 from ff_otel_impact._render import report_document
 from tests.impact.clickhouse import ClickHouse
+from tests.impact.clickhouse_http import ClickHouseHttp
 from tests.impact.scenario import REQUESTS, SPACING_NS, Scenario, shop_traffic
 from tests.impact.traces import START_NS, write_lines
 
@@ -86,6 +90,23 @@ def test_the_slow_failing_variant_is_named_and_the_neutral_flag_is_not(
         other = report.flag("banner-color").variants[1].comparison
         assert other is not None
         assert other.verdict == "no difference found at this sample size"
+
+
+def test_the_command_queries_clickhouse_over_http(trace_files: Path, clickhouse: ClickHouse) -> None:
+    server = ClickHouseHttp(clickhouse)
+    try:
+        command = [str(Path(sys.executable).parent / "ff-otel"), "impact", "--clickhouse", server.url, "--json"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        server.stop()
+
+    assert result.returncode == 0, result.stderr
+    over_http = json.loads(result.stdout)
+    assert _same(over_http, report_document(analyze_files([str(trace_files)], ImpactQuery())))
+    # The aggregation ran inside ClickHouse: one query over the exporter's table, whose answer is aggregates only.
+    (aggregation,) = [sql for sql in server.queries if "otel_traces" in sql]
+    assert "WITH RECURSIVE" in aggregation
+    assert sum(len(flag["variants"]) for flag in over_http["flags"]) == 6
 
 
 def test_a_downstream_server_span_is_its_own_request(trace_files: Path, clickhouse: ClickHouse) -> None:
