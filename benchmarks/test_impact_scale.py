@@ -29,6 +29,7 @@ REQUESTS = int(os.environ.get("FF_OTEL_IMPACT_REQUESTS", "1000000"))
 FILES = 4
 BASELINE = """
 import duckdb, sys
+duckdb.execute("SET enable_progress_bar = false")
 print(duckdb.sql(f"SELECT count(*) FROM read_json_objects('{sys.argv[1]}/*.json', format='newline_delimited',"
                  " maximum_object_size=16777216)").fetchall()[0][0])
 """

@@ -70,7 +70,5 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST
-
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests read the answers, not an access log."""

@@ -40,9 +40,14 @@ def aggregate_files(paths: Sequence[Path], query: ImpactQuery, progress: Progres
         # A database file, not memory: its tables are paged by DuckDB's buffer manager within the memory limit.
         connection = duckdb.connect(
             str(Path(scratch) / "spans.duckdb"),
-            config={"memory_limit": MEMORY_LIMIT, "temp_directory": scratch, "preserve_insertion_order": False},
+            config={
+                "memory_limit": MEMORY_LIMIT,
+                "temp_directory": scratch,
+                "preserve_insertion_order": False,
+            },
         )
         try:
+            connection.execute("SET enable_progress_bar = false")  # ours goes to stderr, and only on a terminal
             for statement in MACROS:
                 connection.execute(statement)
             connection.execute(SPANS_DDL)
@@ -69,19 +74,18 @@ def _load(connection: Any, path: Path, copy: Path, progress: Progress | None, do
     compression = "gzip" if is_gzip(path) else "none"
     try:
         _insert(connection, path, compression, progress, done)
-    except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException):
-        pass  # the file's content: read it line by line below
+    except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as error:
+        refused = _first_line(error)  # the file's content: read it line by line below
+    except duckdb.Error as error:  # not the file's fault (memory, disk): nothing sensible can be reported
+        raise OSError(f"{path}: DuckDB could not read it: {_first_line(error)}") from None
     else:
         return []
-    # Something in the file stopped DuckDB: take it line by line and read what is readable.
     messages = salvage(path, copy)
     try:
         _insert(connection, copy, "none", None, done)
     except duckdb.Error as error:
-        messages.append(f"{path}: could not be read ({_first_line(error)})")
-    if not messages:
-        messages.append(f"{path}: some lines do not have the shape of OTLP JSON traces; the file was skipped")
-    return messages
+        return [*messages, f"{path}: could not be read ({_first_line(error)})"]
+    return messages or [f"{path}: read line by line after DuckDB refused it ({refused})"]
 
 
 def _insert(connection: Any, path: Path, compression: str, progress: Progress | None, done: int) -> None:
