@@ -19,7 +19,7 @@ from ff_otel_impact._query import ImpactQuery
 from ff_otel_impact._salvage import is_gzip, salvage
 from ff_otel_impact._sql import DUCKDB, impact_sql
 
-MEMORY_LIMIT: Final = "1GB"
+MEMORY_LIMIT: Final = "512MB"
 """DuckDB's own memory cap; beyond it the spans table spills to disk, so memory stays flat with input size."""
 
 
