@@ -140,5 +140,9 @@ def test_filters_agree_between_engines(scenario: Scenario, trace_files: Path, cl
     against_on, _ = _both(trace_files, clickhouse, ImpactQuery(baseline="on"))
     off = against_on.flag("new-checkout").variant("off").comparison
     assert against_on.flag("new-checkout").baseline == "on"
+    assert against_on.problems == (
+        "flag banner-color has no variant 'on'; compared with 'blue', its most requested",
+        "flag max-items has no variant 'on'; compared with 'ten', its most requested",
+    )
     assert off is not None
     assert off.findings == ("faster", "fewer errors")

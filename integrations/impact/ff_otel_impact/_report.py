@@ -87,7 +87,12 @@ def build_report(
     for aggregate in aggregates:
         by_flag.setdefault(aggregate.flag, []).append(aggregate)
     flags = tuple(_flag_report(flag, variants, query) for flag, variants in sorted(by_flag.items()))
-    return ImpactReport(flags, tuple(problems))
+    notes = [
+        f"flag {flag.flag} has no variant {query.baseline!r}; compared with {flag.baseline!r}, its most requested"
+        for flag in flags
+        if query.baseline is not None and flag.baseline != query.baseline
+    ]
+    return ImpactReport(flags, (*problems, *notes))
 
 
 def _flag_report(flag: str, variants: list[VariantAggregate], query: ImpactQuery) -> FlagReport:
