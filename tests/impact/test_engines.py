@@ -142,7 +142,7 @@ def test_filters_agree_between_engines(scenario: Scenario, trace_files: Path, cl
     assert against_on.flag("new-checkout").baseline == "on"
     assert against_on.problems == (
         "flag banner-color has no variant 'on'; compared with 'blue', its most requested",
-        "flag max-items has no variant 'on'; compared with 'ten', its most requested",
+        "flag max-items has no variant 'on'; compared with 'five', its most requested",
     )
     assert off is not None
     assert off.findings == ("faster", "fewer errors")
