@@ -15,7 +15,7 @@ DESCRIPTION = (
     "Did a flag variant make requests slower or fail more? Reads stored traces (OTLP JSON lines as the "
     "OpenTelemetry Collector's file exporter writes them, or the Collector ClickHouse exporter's table) and "
     "compares each flag's variants: requests, error rate, p50/p90/p99 latency, and the difference against the "
-    "baseline variant with 95%% intervals."
+    "baseline variant with 95% intervals."
 )
 
 
