@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
 import ff_otel
 from ff_otel_impact import ImpactQuery, ImpactReport, analyze_files
+from ff_otel_impact._render import report_document
 from tests.e2e.otlp_json import spans_line
-from tests.impact.traces import MS, START_NS, Shop, evaluate, use_flags
+from tests.impact.traces import MS, START_NS, Shop, evaluate, use_flags, write_lines
 
 
 def _requests(count: int, first: int = 0) -> list[str]:
@@ -82,3 +86,28 @@ def test_unknown_attribute_shapes_are_counted_not_fatal(tmp_path: Path) -> None:
 def test_a_missing_source_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no such file, folder or matching pattern"):
         analyze_files([str(tmp_path / "nothing-*.json")], ImpactQuery())
+
+
+def test_ids_in_base64_as_protobuf_writes_them_read_the_same(tmp_path: Path) -> None:
+    use_flags()
+    ff_otel.install()
+    shop = Shop()
+    for n in range(6):
+        with (
+            shop.request("/checkout", START_NS + n * 1000 * MS, 5 * MS),
+            shop.child("render", START_NS + n * 1000 * MS),
+        ):
+            evaluate({"new-checkout": "on" if n % 2 else "off"})  # on the child span: its parent id must resolve
+    ff_otel.uninstall()
+    spans = shop.spans()
+    hex_file = write_lines(tmp_path / "hex.json", spans)
+    base64_file = tmp_path / "base64.json"
+    base64_file.write_text(json.dumps(MessageToDict(encode_spans(spans))) + "\n")
+    first = json.loads(base64_file.read_text())["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    assert len(first["traceId"]) == 24  # base64 of 16 bytes, not 32 hex digits
+
+    from_hex = analyze_files([str(hex_file)], ImpactQuery())
+    from_base64 = analyze_files([str(base64_file)], ImpactQuery())
+
+    assert _requests_in(from_base64) == _requests_in(from_hex) == 6
+    assert report_document(from_base64) == report_document(from_hex)

@@ -73,6 +73,9 @@ MACROS: Final = (
     " CAST(v.doubleValue AS VARCHAR)), '')",
     f"CREATE MACRO variant_of(attrs) AS coalesce(text_of(attr(attrs, '{semconv.RESULT_VARIANT}')),"
     f" text_of(attr(attrs, '{semconv.LEGACY_VARIANT}')), text_of(attr(attrs, '{semconv.RESULT_VALUE}')))",
+    # The OTLP spec writes ids in hex; protobuf's own JSON mapping (MessageToDict and the like) in base64.
+    "CREATE MACRO hex_id(id, base64_length) AS"
+    " CASE WHEN length(id) = base64_length THEN lower(hex(from_base64(id))) ELSE id END",
     "CREATE MACRO status_of(attrs) AS coalesce(TRY_CAST(text_of(attr(attrs, 'http.response.status_code')) AS INTEGER),"
     " TRY_CAST(text_of(attr(attrs, 'http.status_code')) AS INTEGER), 0)",
 )
@@ -88,9 +91,9 @@ def load_sql(compression: str) -> str:
 INSERT INTO {SPANS_TABLE}
 SELECT
     NOT is_log,
-    TRY_CAST('0x' || coalesce(s.traceId, g.traceId) AS UHUGEINT),
-    TRY_CAST('0x' || coalesce(s.spanId, g.spanId) AS UBIGINT),
-    TRY_CAST('0x' || s.parentSpanId AS UBIGINT),
+    TRY_CAST('0x' || hex_id(coalesce(s.traceId, g.traceId), 24) AS UHUGEINT),
+    TRY_CAST('0x' || hex_id(coalesce(s.spanId, g.spanId), 12) AS UBIGINT),
+    TRY_CAST('0x' || hex_id(s.parentSpanId, 12) AS UBIGINT),
     coalesce({server}, false),
     service,
     coalesce(text_of(attr(s.attributes, 'http.route')), s.name, ''),
