@@ -67,9 +67,9 @@ class Shop:
 
     def __init__(self, service: str = "shop") -> None:
         self.exporter = InMemorySpanExporter()
-        provider = TracerProvider(resource=Resource.create({"service.name": service}))
-        provider.add_span_processor(SimpleSpanProcessor(self.exporter))
-        self.tracer = provider.get_tracer("tests.impact")
+        self.provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.tracer = self.provider.get_tracer("tests.impact")
 
     def spans(self) -> tuple[ReadableSpan, ...]:
         return self.exporter.get_finished_spans()
@@ -77,7 +77,7 @@ class Shop:
     @contextmanager
     def request(
         self, route: str, start_ns: int, duration_ns: int, *, status: int = 200, error: bool = False,
-        parent: Span | None = None,
+        parent: Span | None = None, summary: bool = True,
     ) -> Iterator[Span]:  # fmt: skip
         """A server span for one request, current inside the block, with ff-otel's request summary at the end."""
         context = None if parent is None else trace.set_span_in_context(parent)
@@ -85,11 +85,10 @@ class Shop:
         span = self.tracer.start_span(
             f"GET {route}", context=context, kind=SpanKind.SERVER, start_time=start_ns, attributes=attributes
         )
+        options = ff_otel.AdapterOptions(start_span=False, summary=summary)
         with (
             trace.use_span(span, end_on_exit=False),
-            ff_otel.RequestScope(
-                None, find_identity=lambda: None, options=ff_otel.AdapterOptions(start_span=False), span=span
-            ),
+            ff_otel.RequestScope(None, find_identity=lambda: None, options=options, span=span),
         ):
             yield span
         if error:
@@ -107,7 +106,7 @@ class Shop:
     def evaluation_span(self, flag: str, variant: str, start_ns: int) -> None:
         """A span per evaluation, named and attributed as ff-otel's evaluation spans are."""
         attributes = {semconv.KEY: flag, semconv.RESULT_VARIANT: variant}
-        span = self.tracer.start_span(semconv.EVALUATION_EVENT, start_time=start_ns, attributes=attributes)
+        span = self.tracer.start_span(semconv.EVALUATION_SPAN, start_time=start_ns, attributes=attributes)
         span.end(end_time=start_ns + 1000)
 
 

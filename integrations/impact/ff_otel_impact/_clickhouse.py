@@ -69,7 +69,7 @@ def evaluations_sql(table: str, query: ImpactQuery) -> str:
     """Evaluation events, evaluation spans and request summaries as the aggregation's ``evaluations`` relation."""
     names = f"('{semconv.EVALUATION_EVENT}', '{semconv.LEGACY_EVENT}')"
     events = _where(query, f"name IN {names}")
-    spans = _where(query, f"SpanName = '{semconv.EVALUATION_EVENT}'")
+    spans = _where(query, f"SpanName = '{semconv.EVALUATION_SPAN}'")
     summaries = _where(query, _SERVER, "position(entry, '=') > 0")
     return f"""
 SELECT TraceId AS trace_id, SpanId AS span_id, {_SERVER} AS server, attrs['{semconv.KEY}'] AS flag,

@@ -110,7 +110,7 @@ SELECT
                 'priority': 0
             }}
         ),
-        CASE WHEN s.name = '{semconv.EVALUATION_EVENT}' THEN [{{
+        CASE WHEN s.name = '{semconv.EVALUATION_SPAN}' THEN [{{
             'flag': text_of(attr(s.attributes, '{semconv.KEY}')),
             'variant': variant_of(s.attributes),
             't': TRY_CAST(s.startTimeUnixNano AS BIGINT),
