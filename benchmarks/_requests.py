@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind
 
 import ff_otel
 from benchmarks._flags import EXPECTED, FLAG_COUNT
-from ff_otel import _semconv as semconv
+from ff_otel.integration import semconv
 
 PATH = "/flags"
 

@@ -35,7 +35,7 @@ from benchmarks import _django_app
 from benchmarks._callers import asgi_sender, wsgi_sender
 from benchmarks._flags import EXPECTED, FLAGS, evaluate_flags
 from benchmarks._requests import FF_OTEL, PATH, Send, Traces, check_recorded
-from ff_otel import _semconv as semconv
+from ff_otel.integration import semconv
 from ff_otel_asgi import FeatureFlagMiddleware
 from ff_otel_flask import FeatureFlags
 

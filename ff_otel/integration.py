@@ -1,7 +1,8 @@
 """The API for adapter authors: what a web framework or flag-vendor integration builds on, and nothing private.
 
 An adapter turns ff-otel on with `activate(options)`, wraps each request in a `RequestScope`, and reports its own
-faults through `report` / `call_safely`, so that telemetry never breaks the application.
+faults through `report` / `call_safely`, so that telemetry never breaks the application. `semconv` holds every
+telemetry name ff-otel emits, for tools that read what it wrote.
 
 Usage (inside an adapter)::
 
@@ -13,6 +14,7 @@ Usage (inside an adapter)::
 
 from __future__ import annotations
 
+from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
 from ff_otel._context import current_layer, forget_loose_context
 from ff_otel._identity import SESSION_ID_PURPOSE
@@ -54,6 +56,7 @@ __all__ = [
     "report",
     "request_in_flight",
     "resolve_dotted_paths",
+    "semconv",
     "span_method",
     "split_options",
     "track_openfeature_evaluations",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ff_otel import _semconv as semconv
+from ff_otel.integration import semconv
 from ff_otel_impact._aggregates import VariantAggregate
 from ff_otel_impact._query import ImpactQuery
 from ff_otel_impact._sql import CLICKHOUSE, impact_sql

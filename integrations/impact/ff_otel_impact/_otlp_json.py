@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from ff_otel import _semconv as semconv
+from ff_otel.integration import semconv
 
 _VALUE: Final = {
     "stringValue": "VARCHAR",
