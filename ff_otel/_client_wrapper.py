@@ -24,6 +24,7 @@ from openfeature import client as client_module
 from openfeature.client import OpenFeatureClient
 from openfeature.evaluation_context import EvaluationContext, get_evaluation_context
 from openfeature.flag_evaluation import FlagEvaluationDetails, FlagEvaluationOptions, FlagType, FlagValueType
+from openfeature.provider import ProviderStatus
 from openfeature.transaction_context import get_transaction_context
 
 from ff_otel import _in_progress
@@ -35,6 +36,8 @@ from ff_otel._safe import report
 _SYNC = "evaluate_flag_details"
 _ASYNC = "evaluate_flag_details_async"
 _PARAMETERS = ("self", "flag_type", "flag_key", "default_value", "evaluation_context", "flag_evaluation_options")
+_NOT_STARTED = frozenset({ProviderStatus.NOT_READY, ProviderStatus.FATAL})
+"""Provider states in which the client fails an evaluation before any hook's `before` stage."""
 _ERROR_HOOKS = "error_hooks"
 """The function the client module calls for its error stage, with the exception it caught."""
 _ERROR_PARAMETERS = ("flag_type", "exception")
@@ -134,10 +137,13 @@ def _is_ours_somewhere(method: Any) -> bool:
     return False
 
 
-def _begin(recorder: Recorder, flag_key: str) -> MutableMapping[str, Any]:
-    """Per-evaluation state for metrics and vendor de-duplication, the only things needed before resolution."""
+def _begin(recorder: Recorder, client: OpenFeatureClient, flag_key: str) -> MutableMapping[str, Any]:
+    """Per-evaluation state for metrics, evaluation spans and vendor de-duplication, made before resolution."""
     data: dict[str, Any] = {}
     try:
+        if client.get_provider_status() in _NOT_STARTED:
+            # The SDK answers these itself, running no `before` stage: nothing starts, as with the hook.
+            return data
         if _in_progress.tracking:
             data[IN_PROGRESS_KEY] = _in_progress.enter(flag_key)
         recorder.started(data)
@@ -237,7 +243,7 @@ def _wrap_sync(original: _Sync) -> _Sync:
             details = original(self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options)
             _end(recorder, self, details, evaluation_context, None)
             return details
-        data = _begin(recorder, flag_key)
+        data = _begin(recorder, self, flag_key)
         try:
             details = original(self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options)
         finally:
@@ -269,7 +275,7 @@ def _wrap_async(original: _Async) -> _Async:
             )
             _end(recorder, self, details, evaluation_context, None)
             return details
-        data = _begin(recorder, flag_key)
+        data = _begin(recorder, self, flag_key)
         try:
             details = await original(
                 self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options

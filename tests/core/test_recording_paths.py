@@ -231,12 +231,18 @@ def _metric_points(reader: InMemoryMetricReader) -> list[tuple[str, list[tuple[s
     return sorted(found, key=repr)
 
 
-def _run(case: Case, telemetry: Telemetry, *, install: bool, in_span: bool) -> dict[str, Any]:
+OPTIONS: dict[str, dict[str, Any]] = {
+    "events": {"semconv": "both", "capture_value": "always"},
+    "evaluation spans and log records": {"evaluation_spans": True, "events": "both", "duration_histogram": True},
+}
+
+
+def _run(case: Case, telemetry: Telemetry, *, install: bool, in_span: bool, options: str) -> dict[str, Any]:
     """One run of `case` on fresh providers and hooks; what the application got, and the telemetry."""
     telemetry.clear()
     reader = InMemoryMetricReader()
     if install:
-        ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]), semconv="both", capture_value="always")
+        ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]), **OPTIONS[options])
     api.set_provider_and_wait(InMemoryProvider(dict(FLAGS)))
     client = api.get_client("created after install")
     try:
@@ -250,31 +256,44 @@ def _run(case: Case, telemetry: Telemetry, *, install: bool, in_span: bool) -> d
         api.clear_hooks()
         api.clear_providers()
     events = [(event.name, _typed(event.attributes)) for span in telemetry.spans() for event in span.events]
+    events += [(f"span {span.name}", _typed(span.attributes)) for span in telemetry.spans() if span.name != "request"]
     logs = [(log.log_record.event_name, _typed(log.log_record.attributes)) for log in telemetry.logs()]
     return {"values": values, "events": events, "logs": logs, "metrics": _metric_points(reader) if install else []}
 
 
-@pytest.mark.parametrize("in_span", [True, False], ids=["span events", "log records"])
+@pytest.mark.parametrize("options", list(OPTIONS))
+@pytest.mark.parametrize("in_span", [True, False], ids=["in a span", "outside spans"])
 @pytest.mark.parametrize("name", list(CASES))
 def test_the_client_wrapper_records_what_the_hook_records(
-    name: str, in_span: bool, telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
+    name: str, in_span: bool, options: str, telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = CASES[name]
-    bare = _run(case, telemetry, install=False, in_span=in_span)
-    wrapper = _run(case, telemetry, install=True, in_span=in_span)
+    bare = _run(case, telemetry, install=False, in_span=in_span, options=options)
+    wrapper = _run(case, telemetry, install=True, in_span=in_span, options=options)
     with monkeypatch.context() as unknown_sdk:
         unknown_sdk.setattr(_client_wrapper, "KNOWN_SDK_SERIES", ("99.",))
-        hook = _run(case, telemetry, install=True, in_span=in_span)
+        hook = _run(case, telemetry, install=True, in_span=in_span, options=options)
 
     assert wrapper["values"] == hook["values"] == bare["values"]
+    if options != "events":
+        # Evaluation spans (with their exception events) and log records in the span's context.
+        own_spans = any(event.startswith("span ") for event, _ in wrapper["events"])
+        assert own_spans == (in_span and name != "provider not ready")  # the SDK fails those before any start
+        assert wrapper["events"] == hook["events"]
+        assert wrapper["logs"] == hook["logs"]
+        assert wrapper["metrics"] == hook["metrics"]
+        return
     recorded = wrapper["events"] if in_span else wrapper["logs"]
-    assert len(recorded) >= len(bare["values"])  # every evaluation (a case may evaluate more than it returns)
+    if name in ("provider errors, domain-bound provider", "application hooks that change the context or raise"):
+        assert "exception" in [name for name, _ in recorded]  # what the provider or a hook raised
+    evaluations = [name for name, _ in recorded if name == "feature_flag.evaluation"]
+    assert len(evaluations) >= len(bare["values"])  # every evaluation (a case may evaluate more than it returns)
     assert not (wrapper["logs"] if in_span else wrapper["events"])
     assert wrapper["events"] == hook["events"]
     assert wrapper["logs"] == hook["logs"]
     assert wrapper["metrics"] == hook["metrics"]
     requested = [value for metric, _, value in wrapper["metrics"] if metric.endswith("requests_total")]
-    assert sum(requested) == len(recorded)
+    assert sum(requested) == len([name for name, _ in recorded if name == "feature_flag.evaluation"])
 
 
 def test_clients_made_before_install_are_recorded_too(telemetry: Telemetry, flags: None) -> None:
