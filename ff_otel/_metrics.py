@@ -56,10 +56,10 @@ class Instruments:
         "_clean",
         "_counts",
         "_global",
-        "_live",
         "_lock",
         "_meter",
         "duration",
+        "known_live",
         "requests",
     )
 
@@ -91,7 +91,8 @@ class Instruments:
         self._lock = threading.Lock()
         self._counts: dict[_Series, int] = {}
         self._active = 0
-        self._live = False
+        self.known_live = False
+        """Set once a real meter provider was found behind the instruments: read it before calling `live()`."""
         self.requests = meter.create_observable_counter(
             semconv.METRIC_REQUESTS, [self._observe_requests], "{request}", "Flag evaluations requested"
         )
@@ -108,14 +109,14 @@ class Instruments:
 
     def live(self) -> bool:
         """True once a real meter provider stands behind the instruments."""
-        if self._live:
+        if self.known_live:
             return True
         if self._global and _metrics_internal._METER_PROVIDER is None:
             return False  # nothing set globally yet: answered without looking behind the proxies
         # Instruments made before the SDK was configured are proxies that forward once it is: look behind them.
         real = getattr(self.requests, "_real_instrument", self.requests)
-        self._live = real is not None and not isinstance(real, NoOpObservableCounter)
-        return self._live
+        self.known_live = real is not None and not isinstance(real, NoOpObservableCounter)
+        return self.known_live
 
     def started(self, data: MutableMapping[str, Any], timed: bool) -> None:
         """Note an evaluation under way (and, when `timed`, its start for the duration histogram)."""

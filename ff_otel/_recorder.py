@@ -154,7 +154,10 @@ class Recorder:
 
     def needs_start(self) -> bool:
         """True when `started` would note anything now: an evaluation span to start, or metrics being collected."""
-        return self._evaluation_spans is not None or self.measuring()
+        if self._evaluation_spans is not None:
+            return True
+        instruments = self._instruments
+        return instruments is not None and (instruments.known_live or instruments.live())
 
     def failed(self, hook_data: MutableMapping[str, Any], error: BaseException) -> None:
         """Note the exception that an evaluation raised, for `deliver` to record."""
