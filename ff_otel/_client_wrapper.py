@@ -141,7 +141,7 @@ def _begin(recorder: Recorder, client: OpenFeatureClient, flag_key: str) -> Muta
     """Per-evaluation state for metrics, evaluation spans and vendor de-duplication, made before resolution."""
     data: dict[str, Any] = {}
     try:
-        if client.get_provider_status() in _NOT_STARTED:
+        if recorder.start_is_recorded and client.get_provider_status() in _NOT_STARTED:
             # The SDK answers these itself, running no `before` stage: nothing starts, as with the hook.
             return data
         if _in_progress.tracking:

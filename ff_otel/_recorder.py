@@ -152,6 +152,12 @@ class Recorder:
         if instruments is not None and instruments.live():
             instruments.started(hook_data, self._time_evaluations)
 
+    @property
+    def start_is_recorded(self) -> bool:
+        """True when what `started` notes shows in the telemetry (an evaluation span, a duration), not only in
+        the count of evaluations under way."""
+        return self._evaluation_spans is not None or self._time_evaluations
+
     def needs_start(self) -> bool:
         """True when `started` would note anything now: an evaluation span to start, or metrics being collected."""
         if self._evaluation_spans is not None:
