@@ -132,6 +132,9 @@ class Recorder:
         self._evaluation_spans = EvaluationSpans(options.tracer_provider) if options.evaluation_spans else None
         self._exceptions = not options.exclude_exceptions
         self.timing = self._instruments is not None or self._evaluation_spans is not None
+        self.start_is_recorded = self._evaluation_spans is not None or self._time_evaluations
+        """True when what `started` notes shows in the telemetry (an evaluation span, a duration), not only in the
+        count of evaluations under way."""
         """True when the path must call `started` before each evaluation (duration metric, evaluation spans)."""
         # Event counts per span, keyed by id(span) and dropped when the span is collected.
         self._span_events: dict[int, int] = {}
@@ -149,14 +152,8 @@ class Recorder:
             if span is not None:
                 hook_data[_SPAN_KEY_OF_DATA] = span
         instruments = self._instruments
-        if instruments is not None and instruments.live():
+        if instruments is not None and (instruments.known_live or instruments.live()):
             instruments.started(hook_data, self._time_evaluations)
-
-    @property
-    def start_is_recorded(self) -> bool:
-        """True when what `started` notes shows in the telemetry (an evaluation span, a duration), not only in
-        the count of evaluations under way."""
-        return self._evaluation_spans is not None or self._time_evaluations
 
     def needs_start(self) -> bool:
         """True when `started` would note anything now: an evaluation span to start, or metrics being collected."""
