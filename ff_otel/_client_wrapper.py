@@ -168,10 +168,10 @@ def _end(
                 if data is None:
                     data = {}
                 recorder.failed(data, error)
-        # Check first, build second: most evaluations in production are not sampled. Whether anything was needed
-        # before resolution was asked then (`data` is there when it was): not asked twice.
+        # Check first, build second: most evaluations in production are not sampled. When something was needed
+        # before resolution (`data` is there), there is something to deliver: not asked twice.
         destination = recorder.destination()
-        if destination is not None or data is not None:
+        if destination is not None or data is not None or recorder.measuring():
             recorder.deliver(destination, _evaluation(client, details, invocation), data)
     except Exception as error:
         report("ff_otel could not record a flag evaluation", error)
