@@ -27,7 +27,7 @@ from openfeature.flag_evaluation import FlagEvaluationDetails, FlagEvaluationOpt
 from openfeature.provider import ProviderStatus
 from openfeature.transaction_context import get_transaction_context
 
-from ff_otel import _in_progress
+from ff_otel import _impact, _in_progress
 from ff_otel._hook import IN_PROGRESS_KEY, evaluation_of_details
 from ff_otel._recorder import Evaluation, Recorder
 from ff_otel._request_state import IN_FLIGHT
@@ -169,9 +169,10 @@ def _end(
                     data = {}
                 recorder.failed(data, error)
         # Check first, build second: most evaluations in production are not sampled. When something was needed
-        # before resolution (`data` is there), there is something to deliver: not asked twice.
+        # before resolution (`data` is there), there is something to deliver; when nothing was, metrics were not
+        # being collected a moment ago, and only a request's flag impact can still want the evaluation.
         destination = recorder.destination()
-        if destination is not None or data is not None or recorder.measuring():
+        if destination is not None or data is not None or (_impact.listening and recorder.measuring()):
             recorder.deliver(destination, _evaluation(client, details, invocation), data)
     except Exception as error:
         report("ff_otel could not record a flag evaluation", error)
