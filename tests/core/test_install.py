@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from openfeature import api
+from openfeature import client as client_module
 from openfeature.client import OpenFeatureClient
 from openfeature.transaction_context import ContextVarsTransactionContextPropagator, set_transaction_context_propagator
 
@@ -56,8 +57,10 @@ def test_uninstall_removes_only_its_hook_and_restores_the_propagator() -> None:
 
 def test_uninstall_restores_the_clients_own_evaluation_methods() -> None:
     sync, asynchronous = OpenFeatureClient.evaluate_flag_details, OpenFeatureClient.evaluate_flag_details_async
+    error_stage = client_module.error_hooks  # type: ignore[attr-defined]
     ff_otel.install()
     assert OpenFeatureClient.evaluate_flag_details is not sync
+    assert client_module.error_hooks is not error_stage  # type: ignore[attr-defined]
     ff_otel.install(semconv="both")  # a second install wraps nothing twice
     assert OpenFeatureClient.evaluate_flag_details.__wrapped__ is sync  # type: ignore[attr-defined]
     ff_otel.uninstall()
@@ -65,6 +68,7 @@ def test_uninstall_restores_the_clients_own_evaluation_methods() -> None:
         sync,
         asynchronous,
     )
+    assert client_module.error_hooks is error_stage  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
