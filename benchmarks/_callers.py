@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
 
-def wsgi_sender(app: WSGIApplication, path: str = PATH) -> Send:
+def wsgi_sender(app: WSGIApplication, path: str = PATH, cookie: str | None = None) -> Send:
     """Send `GET path` to a WSGI application as a server would: environ in, body iterated, then closed."""
     template: dict[str, Any] = {"PATH_INFO": path, "REMOTE_ADDR": "127.0.0.1"}
+    if cookie is not None:
+        template["HTTP_COOKIE"] = cookie
     setup_testing_defaults(template)
     statuses: list[str] = []
 

@@ -13,7 +13,16 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from benchmarks._callers import asgi_sender
 from benchmarks._flags import evaluate_flags
-from benchmarks._requests import PATH, Send, Traces, add_hooks, instrumented, uses_adapter
+from benchmarks._requests import (
+    NO_FLAGS_PATH,
+    PATH,
+    Send,
+    Traces,
+    adapter_options,
+    add_hooks,
+    instrumented,
+    uses_adapter,
+)
 from ff_otel_asgi import FeatureFlagMiddleware
 
 # FastAPI 0.16x traces itself when an SDK tracer provider is set; off here, so each case has only the spans it
@@ -24,22 +33,26 @@ _NO_NATIVE_TRACING: dict[str, Any] = (
 
 
 @contextlib.contextmanager
-def fastapi_sender(case: str, traces: Traces) -> Iterator[Send]:
-    """A fresh FastAPI app set up as `case` says, and a sender of its `GET /flags` on a private event loop."""
+def fastapi_sender(case: str, traces: Traces, path: str = PATH) -> Iterator[Send]:
+    """A fresh FastAPI app set up as `case` says, and a sender of its `GET path` on a private event loop."""
     app = FastAPI(**_NO_NATIVE_TRACING)
 
     @app.get(PATH)
     async def flags() -> dict[str, Any]:
         return evaluate_flags()
 
+    @app.get(NO_FLAGS_PATH)
+    async def no_flags() -> dict[str, Any]:
+        return {}
+
     if instrumented(case):
         FastAPIInstrumentor.instrument_app(app, tracer_provider=traces.tracer_provider)
     if uses_adapter(case):
-        app.add_middleware(FeatureFlagMiddleware, tracer_provider=traces.tracer_provider)
+        app.add_middleware(FeatureFlagMiddleware, **adapter_options(case, traces))
     add_hooks(case, traces)
     loop = asyncio.new_event_loop()
     try:
-        yield asgi_sender(app, loop)
+        yield asgi_sender(app, loop, path)
     finally:
         loop.close()
         if instrumented(case):

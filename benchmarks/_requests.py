@@ -13,6 +13,8 @@ from typing import Any
 
 from openfeature import api
 from openfeature.contrib.hook.opentelemetry import TracingHook
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -23,15 +25,19 @@ from benchmarks._flags import EXPECTED, FLAG_COUNT
 from ff_otel.integration import semconv
 
 PATH = "/flags"
+NO_FLAGS_PATH = "/no-flags"
+"""An endpoint that evaluates no flag: what the adapter costs a request that never asks for one."""
 
 NO_OTEL = "no OpenTelemetry"
 OFFICIAL = "instrumentation"
 TRACING_HOOK = "instrumentation + TracingHook"
 HOOK_ONLY = "instrumentation + ff-otel hook only"
 FF_OTEL = "instrumentation + ff-otel adapter"
+FF_OTEL_METRICS = "instrumentation + ff-otel adapter, SDK MeterProvider"
+FF_OTEL_NO_METRICS = "instrumentation + ff-otel adapter, `metrics=False`"
 ADAPTER_ALONE = "ff-otel adapter alone"
 
-CASES = (NO_OTEL, OFFICIAL, TRACING_HOOK, HOOK_ONLY, FF_OTEL, ADAPTER_ALONE)
+CASES = (NO_OTEL, OFFICIAL, TRACING_HOOK, HOOK_ONLY, FF_OTEL, FF_OTEL_METRICS, FF_OTEL_NO_METRICS, ADAPTER_ALONE)
 """`HOOK_ONLY` is ff-otel's hook without its adapter: the gap up to `FF_OTEL` is the adapter's own work."""
 
 Send = Callable[[], bytes]
@@ -40,12 +46,22 @@ Send = Callable[[], bytes]
 
 def instrumented(case: str) -> bool:
     """Whether OpenTelemetry's official instrumentation of the framework is on in `case`."""
-    return case in (OFFICIAL, TRACING_HOOK, HOOK_ONLY, FF_OTEL)
+    return case in (OFFICIAL, TRACING_HOOK, HOOK_ONLY, FF_OTEL, FF_OTEL_METRICS, FF_OTEL_NO_METRICS)
 
 
 def uses_adapter(case: str) -> bool:
     """Whether ff-otel's framework adapter is on in `case`."""
-    return case in (FF_OTEL, ADAPTER_ALONE)
+    return case in (FF_OTEL, FF_OTEL_METRICS, FF_OTEL_NO_METRICS, ADAPTER_ALONE)
+
+
+def adapter_options(case: str, traces: Traces) -> dict[str, Any]:
+    """The adapter's options in `case`: the benchmark's tracer provider, and the case's metrics set-up."""
+    options: dict[str, Any] = {"tracer_provider": traces.tracer_provider}
+    if case == FF_OTEL_METRICS:
+        options["meter_provider"] = traces.meter_provider
+    elif case == FF_OTEL_NO_METRICS:
+        options["metrics"] = False
+    return options
 
 
 class Traces:
@@ -55,6 +71,7 @@ class Traces:
         self.exporter = InMemorySpanExporter()
         self.tracer_provider = TracerProvider()
         self.tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
 
     def spans(self) -> tuple[ReadableSpan, ...]:
         return self.exporter.get_finished_spans()
@@ -90,17 +107,3 @@ def send_checked(send: Send, case: str, traces: Traces) -> None:
     assert body == EXPECTED, body
     check_recorded(case, traces.spans())
     traces.clear()
-
-
-def measure(benchmark: Any, framework: str, case: str, send: Send, traces: Traces) -> None:
-    """Benchmark `send` as `case` of the framework's group, after one request that checks the telemetry."""
-    benchmark.group = f"per request, {framework}"
-    benchmark.extra_info.update(case=case, baseline=case == NO_OTEL)
-    send_checked(send, case, traces)
-
-    def one_request() -> None:
-        send()
-        traces.clear()
-
-    benchmark(one_request)
-    send_checked(send, case, traces)

@@ -1,4 +1,8 @@
-"""The OpenFeature hook that hands every evaluation to the recorder."""
+"""The OpenFeature hook that hands every evaluation to the recorder.
+
+ff-otel records through `ClientWrapper` where it knows the SDK's evaluation path; this hook is the fallback for
+an SDK it does not know, and records exactly the same telemetry.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from ff_otel._recorder import Evaluation, Recorder
 from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 
-_IN_PROGRESS_KEY = "ff_otel.in_progress"
+IN_PROGRESS_KEY = "ff_otel.in_progress"
 
 
 class FeatureFlagHook(Hook):
@@ -26,10 +30,7 @@ class FeatureFlagHook(Hook):
 
     def recorder_now(self) -> Recorder:
         """The recorder for an evaluation made now: the one of the app serving the request, else the process's."""
-        in_flight = IN_FLIGHT.get()
-        if in_flight is None or in_flight.recorder is None:
-            return self.recorder
-        return in_flight.recorder
+        return recorder_now(self.recorder)
 
     def before(self, hook_context: HookContext, hints: HookHints) -> EvaluationContext | None:
         # Only metrics and vendor de-duplication need this stage; without them it must cost nothing.
@@ -37,7 +38,7 @@ class FeatureFlagHook(Hook):
         if _in_progress.tracking or recorder.timing:
             try:
                 if _in_progress.tracking:
-                    hook_context.hook_data[_IN_PROGRESS_KEY] = _in_progress.enter(hook_context.flag_key)
+                    hook_context.hook_data[IN_PROGRESS_KEY] = _in_progress.enter(hook_context.flag_key)
                 recorder.started(hook_context.hook_data)
             except Exception as error:  # an exception here would turn the evaluation into an error
                 report("ff_otel could not start an evaluation's record", error)
@@ -66,7 +67,7 @@ class FeatureFlagHook(Hook):
             report("ff_otel could not record a flag evaluation", error)
         finally:
             if _in_progress.tracking:
-                _in_progress.leave(hook_context.hook_data.get(_IN_PROGRESS_KEY))
+                _in_progress.leave(hook_context.hook_data.get(IN_PROGRESS_KEY))
 
 
 def remove_hook(hook: Hook) -> None:
@@ -81,13 +82,29 @@ def remove_hook(hook: Hook) -> None:
         of_hooks.add_hooks(remaining)
 
 
+def recorder_now(default: Recorder) -> Recorder:
+    """The recorder for an evaluation made now: the one of the app serving the request, else `default`."""
+    in_flight = IN_FLIGHT.get()
+    if in_flight is None or in_flight.recorder is None:
+        return default
+    return in_flight.recorder
+
+
 def evaluation_of(hook_context: HookContext, details: FlagEvaluationDetails[Any]) -> Evaluation:
-    """The evaluation that OpenFeature resolved, with odd provider output made safe to record."""
+    """The evaluation that OpenFeature resolved, as the hook sees it."""
     provider = hook_context.provider_metadata
-    provider_name = None if provider is None else provider.name
+    return evaluation_of_details(
+        details, None if provider is None else provider.name, hook_context.evaluation_context.targeting_key
+    )
+
+
+def evaluation_of_details(
+    details: FlagEvaluationDetails[Any], provider_name: object, targeting_key: object
+) -> Evaluation:
+    """The evaluation in `details`, with odd provider output made safe to record (shared by both paths)."""
     metadata = details.flag_metadata
     variant = details.variant
-    targeting_key = hook_context.evaluation_context.targeting_key
+    # Inline type checks: this runs once per evaluation, and strings are by far the common case.
     return Evaluation(
         details.flag_key,
         details.value,

@@ -1,4 +1,4 @@
-"""Turning ff-otel on and off: one global hook, the scoped propagator, and the options in force."""
+"""Turning ff-otel on and off: one recording path, the scoped propagator, and the options in force."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import os
 import threading
 from typing import Any
 
-from openfeature import api
 from openfeature.transaction_context import TransactionContextPropagator
 
 from ff_otel._context import ensure_propagator, restore_propagator_when_idle
-from ff_otel._hook import FeatureFlagHook, remove_hook
+from ff_otel._hook import FeatureFlagHook
 from ff_otel._options import Options
 from ff_otel._recorder import Recorder
+from ff_otel._recording_path import HookPath, RecordingPath, choose
 from ff_otel._safe import report
 
 logger = logging.getLogger("ff_otel")
@@ -28,12 +28,27 @@ class Installation:
     """What `install()` put in place. `active` is False when the kill switch kept ff-otel off."""
 
     options: Options
-    hook: FeatureFlagHook | None
+    path: RecordingPath | None
     replaced_propagator: TransactionContextPropagator | None = None
 
     @property
     def active(self) -> bool:
-        return self.hook is not None
+        return self.path is not None
+
+    @property
+    def recording(self) -> str | None:
+        """How evaluations are seen: `"client wrapper"`, `"hook"` (an SDK the wrapper does not know), or None."""
+        return None if self.path is None else self.path.name
+
+    @property
+    def recorder(self) -> Recorder | None:
+        """The recorder of evaluations made outside requests (a web adapter's requests use its own)."""
+        return None if self.path is None else self.path.recorder
+
+    @property
+    def hook(self) -> FeatureFlagHook | None:
+        """The global OpenFeature hook, when that is how evaluations are recorded."""
+        return self.path.hook if isinstance(self.path, HookPath) else None
 
     def uninstall(self) -> None:
         """Same as `ff_otel.uninstall()`."""
@@ -52,10 +67,11 @@ def killed() -> bool:
 
 
 def install(options: Options | None = None, **values: Any) -> Installation:
-    """Register ff-otel's OpenFeature hook globally, once, and return what was installed.
+    """Start recording every OpenFeature evaluation, once, and return what was installed.
 
-    Calling it again never adds a second hook: the options of the last call are the ones in force outside
-    requests. Requests served by a web adapter are recorded with that adapter's own options.
+    ff-otel wraps the OpenFeature client's evaluation path (or, on an SDK release it does not know, registers a
+    global hook). Calling it again never records twice: the options of the last call are the ones in force
+    outside requests. Requests served by a web adapter are recorded with that adapter's own options.
 
     Usage: ``ff_otel.install(semconv="both")`` or ``ff_otel.install(ff_otel.Options(...))``
     """
@@ -80,8 +96,8 @@ def _install(chosen: Options, *, replace: bool) -> Installation:
         return Installation(chosen, None)
     with _lock:
         current = _current
-        if current is not None and current.hook is not None:
-            hook = current.hook
+        if current is not None and current.path is not None:
+            path = current.path
             if chosen != current.options:
                 report(
                     "ff_otel was set up twice with different options: each web adapter records its own requests "
@@ -89,15 +105,14 @@ def _install(chosen: Options, *, replace: bool) -> Installation:
                     + ("the ones of the last ff_otel.install()" if replace else "the ones installed first")
                 )
                 if replace:
-                    hook.recorder = recorder_for(chosen)
+                    path.recorder = recorder_for(chosen)
                     current = _current = dataclasses.replace(current, options=chosen)
-            if hook not in api.get_hooks():  # someone cleared the global hooks since
-                api.add_hooks([hook])
+            path.ensure()  # the global hooks cleared, or the client's methods replaced, since
             ensure_propagator()
             return current
-        hook = FeatureFlagHook(recorder_for(chosen))
-        api.add_hooks([hook])
-        _current = Installation(chosen, hook, ensure_propagator())
+        path = choose(recorder_for(chosen))
+        path.attach()
+        _current = Installation(chosen, path, ensure_propagator())
         return _current
 
 
@@ -113,7 +128,7 @@ def recorder_for(options: Options) -> Recorder:
 
 
 def uninstall() -> None:
-    """Remove the hook and restore the propagator that `install()` replaced. Safe to call when not installed.
+    """Stop recording, restoring what `install()` changed. Safe to call when not installed.
 
     The application's own hooks stay, in their order, with no moment where they are missing; blocks in flight
     keep their context until they end.
@@ -122,10 +137,10 @@ def uninstall() -> None:
     with _lock:
         if _current is None:
             return
-        hook, replaced = _current.hook, _current.replaced_propagator
+        path, replaced = _current.path, _current.replaced_propagator
         _current = None
-    if hook is not None:
-        remove_hook(hook)
+    if path is not None:
+        path.detach()
     if replaced is not None:
         restore_propagator_when_idle(replaced)
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ff_otel._context import current_layer
+from ff_otel._hook import recorder_now
 from ff_otel._in_progress import under_openfeature
 from ff_otel._install import current_installation
 from ff_otel._recorder import Evaluation
-from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 
 
@@ -25,16 +25,17 @@ def record_evaluation(
     flag_metadata: Mapping[str, Any] | None = None,
     targeting_key: str | None = None,
 ) -> None:
-    """Record one evaluation from any flag system, exactly as the OpenFeature hook records its own.
+    """Record one evaluation from any flag system, exactly as ff-otel records OpenFeature's own.
 
     The targeting key defaults to the one bound by the current request or `evaluation_context` block.
     Does nothing until `ff_otel.install()` has been called, nor inside an OpenFeature evaluation of the same
-    flag (a vendor SDK called by its OpenFeature provider), which ff-otel's OpenFeature hook records already.
+    flag (a vendor SDK called by its OpenFeature provider), which ff-otel records already.
 
     Usage: ``ff_otel.record_evaluation("new-checkout", True, variant="on", reason="targeting_match")``
     """
     installation = current_installation()
-    if installation is None or installation.hook is None or under_openfeature(key):
+    default = None if installation is None else installation.recorder
+    if default is None or under_openfeature(key):
         return
     try:
         if targeting_key is None:
@@ -51,8 +52,6 @@ def record_evaluation(
             provider_name,
             targeting_key,
         )
-        in_flight = IN_FLIGHT.get()
-        recorder = installation.hook.recorder if in_flight is None or in_flight.recorder is None else in_flight.recorder
-        recorder.record(evaluation)
+        recorder_now(default).record(evaluation)
     except Exception as error:
         report("ff_otel could not record a flag evaluation", error)

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from openfeature import api
+from openfeature import client as client_module
+from openfeature.client import OpenFeatureClient
 from openfeature.transaction_context import ContextVarsTransactionContextPropagator, set_transaction_context_propagator
 
 import ff_otel
@@ -17,8 +19,9 @@ from tests.conftest import Telemetry
 def test_installing_twice_never_records_an_evaluation_twice(telemetry: Telemetry) -> None:
     first = ff_otel.install()
     second = ff_otel.install(semconv="both")
-    assert first.hook is second.hook
-    assert api.get_hooks().count(first.hook) == 1  # type: ignore[arg-type]
+    assert first.path is second.path
+    assert first.recording == "client wrapper"
+    assert api.get_hooks() == []
     with telemetry.tracer.start_as_current_span("request"):
         api.get_client().get_boolean_value("new-checkout", False)
 
@@ -27,13 +30,16 @@ def test_installing_twice_never_records_an_evaluation_twice(telemetry: Telemetry
     assert "feature_flag.variant" in (event.attributes or {})  # the later options are in force
 
 
-def test_install_comes_back_after_the_global_hooks_were_cleared() -> None:
+@pytest.mark.usefixtures("hook_path")
+def test_the_hook_comes_back_after_the_global_hooks_were_cleared() -> None:
     installation = ff_otel.install()
+    assert installation.recording == "hook"
     api.clear_hooks()
     ff_otel.install()
     assert api.get_hooks() == [installation.hook]
 
 
+@pytest.mark.usefixtures("hook_path")
 def test_uninstall_removes_only_its_hook_and_restores_the_propagator() -> None:
     other = ff_otel.FeatureFlagHook.__mro__[1]()  # a plain OpenFeature Hook of the application's
     api.add_hooks([other])
@@ -47,6 +53,22 @@ def test_uninstall_removes_only_its_hook_and_restores_the_propagator() -> None:
     assert api.get_hooks() == [other]
     assert not propagator_is_ours()
     ff_otel.uninstall()  # a second call is harmless
+
+
+def test_uninstall_restores_the_clients_own_evaluation_methods() -> None:
+    sync, asynchronous = OpenFeatureClient.evaluate_flag_details, OpenFeatureClient.evaluate_flag_details_async
+    error_stage = client_module.error_hooks  # type: ignore[attr-defined]
+    ff_otel.install()
+    assert OpenFeatureClient.evaluate_flag_details is not sync
+    assert client_module.error_hooks is not error_stage  # type: ignore[attr-defined]
+    ff_otel.install(semconv="both")  # a second install wraps nothing twice
+    assert OpenFeatureClient.evaluate_flag_details.__wrapped__ is sync  # type: ignore[attr-defined]
+    ff_otel.uninstall()
+    assert (OpenFeatureClient.evaluate_flag_details, OpenFeatureClient.evaluate_flag_details_async) == (
+        sync,
+        asynchronous,
+    )
+    assert client_module.error_hooks is error_stage  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -79,9 +101,11 @@ def test_a_bad_option_raises_at_once_naming_it(options: dict[str, Any], message:
 
 def test_the_kill_switch_keeps_everything_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ff_otel.ENABLED_ENV, "false")
+    sync = OpenFeatureClient.evaluate_flag_details
     installation = ff_otel.install()
     assert not installation.active
     assert api.get_hooks() == []
+    assert OpenFeatureClient.evaluate_flag_details is sync
 
 
 def test_adapter_options_split_from_core_options_and_reject_unknown_names() -> None:

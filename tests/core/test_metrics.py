@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 from openfeature import api
+from openfeature.flag_evaluation import FlagResolutionDetails
+from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
 
@@ -27,7 +32,7 @@ def _points(data: MetricsData | None) -> dict[str, list[tuple[dict[str, object],
 @pytest.mark.usefixtures("flags")
 def test_counters_and_duration_with_low_cardinality_attributes() -> None:
     reader = InMemoryMetricReader()
-    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]))
+    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]), duration_histogram=True)
     client = api.get_client()
     with ff_otel.evaluation_context("user-1"):
         client.get_boolean_value("new-checkout", False)
@@ -64,3 +69,116 @@ def test_metrics_can_be_turned_off() -> None:
     api.get_client().get_boolean_value("new-checkout", False)
     data = reader.get_metrics_data()
     assert data is None or _points(data) == {}
+
+
+@pytest.mark.usefixtures("flags")
+def test_the_duration_histogram_is_opt_in() -> None:
+    reader = InMemoryMetricReader()
+    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]))
+    api.get_client().get_boolean_value("new-checkout", False)
+    points = _points(reader.get_metrics_data())
+    assert "feature_flag.evaluation.duration" not in points
+    assert [count for _, count in points["feature_flag.evaluation_requests_total"]] == [1]
+
+
+@pytest.mark.usefixtures("flags", "hook_path")
+def test_the_hook_path_counts_the_same() -> None:
+    reader = InMemoryMetricReader()
+    assert ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader])).recording == "hook"
+    api.get_client().get_boolean_value("new-checkout", False)
+    api.get_client().get_boolean_value("no-such-flag", False)
+    points = _points(reader.get_metrics_data())
+    assert sorted(count for _, count in points["feature_flag.evaluation_requests_total"]) == [1, 1]
+    assert points["feature_flag.evaluation_active_count"] == [({}, 0)]
+
+
+@pytest.mark.usefixtures("flags")
+def test_totals_are_exact_across_threads_and_collections() -> None:
+    reader = InMemoryMetricReader()
+    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]))
+    client = api.get_client()
+    per_thread, threads = 500, 8
+    start = threading.Barrier(threads)
+
+    def evaluate() -> None:
+        start.wait()
+        for _ in range(per_thread):
+            client.get_boolean_value("new-checkout", False)
+
+    workers = [threading.Thread(target=evaluate) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    totals = []
+    for worker in workers:
+        worker.join()
+        totals.append(_points(reader.get_metrics_data())["feature_flag.evaluation_requests_total"][0][1])
+    assert totals == sorted(totals)  # cumulative while the threads run
+    assert totals[-1] == per_thread * threads
+    assert _points(reader.get_metrics_data())["feature_flag.evaluation_success_total"][0][1] == per_thread * threads
+
+
+def test_evaluations_under_way_are_counted_while_the_provider_answers() -> None:
+    reader = InMemoryMetricReader()
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowProvider(InMemoryProvider):
+        def resolve_boolean_details(self, *args: Any, **kwargs: Any) -> FlagResolutionDetails[bool]:
+            entered.set()
+            release.wait(10)
+            return super().resolve_boolean_details(*args, **kwargs)
+
+    api.set_provider_and_wait(SlowProvider({"slow": InMemoryFlag("on", {"on": True, "off": False})}))
+    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]))
+    worker = threading.Thread(target=api.get_client().get_boolean_value, args=("slow", False))
+    worker.start()
+    try:
+        assert entered.wait(10)
+        assert _points(reader.get_metrics_data())["feature_flag.evaluation_active_count"] == [({}, 1)]
+    finally:
+        release.set()
+        worker.join()
+    assert _points(reader.get_metrics_data())["feature_flag.evaluation_active_count"] == [({}, 0)]
+
+
+def test_names_are_cleaned_and_cut_once_per_series_and_series_that_meet_are_summed() -> None:
+    reader = InMemoryMetricReader()
+    long_key = "k" * 40
+    variants = {"variant-a-" + "x" * 20: True, "variant-b-" + "x" * 20: False}
+    api.set_provider_and_wait(
+        InMemoryProvider(
+            {
+                long_key + "-one": InMemoryFlag("variant-a-" + "x" * 20, variants),
+                long_key + "-two": InMemoryFlag("variant-b-" + "x" * 20, variants),
+            }
+        )
+    )
+    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]), max_value_length=8)
+    client = api.get_client()
+    client.get_boolean_value(long_key + "-one", False)
+    client.get_boolean_value(long_key + "-two", False)
+    points = _points(reader.get_metrics_data())
+    assert points["feature_flag.evaluation_requests_total"] == [
+        (
+            {
+                "feature_flag.key": "kkkkkkkk",
+                "feature_flag.result.variant": "variant-",
+                "feature_flag.result.reason": "static",
+                "feature_flag.provider.name": "In-Memor",
+            },
+            2,
+        )
+    ]
+
+
+@pytest.mark.usefixtures("flags")
+def test_totals_go_on_across_installations_on_the_same_meter_provider() -> None:
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    ff_otel.install(meter_provider=provider)
+    api.get_client().get_boolean_value("new-checkout", False)
+    ff_otel.uninstall()
+    ff_otel.install(meter_provider=provider, semconv="both", duration_histogram=True)
+    api.get_client().get_boolean_value("new-checkout", False)
+    points = _points(reader.get_metrics_data())
+    assert [count for _, count in points["feature_flag.evaluation_requests_total"]] == [2]
+    assert [count for _, count in points["feature_flag.evaluation.duration"]] == [1]

@@ -1,0 +1,148 @@
+"""Run every benchmark, interleaved in one process, and write the tables of the README's "Performance" section.
+
+Usage (from the checkout)::
+
+    .venv/bin/python -m benchmarks            # about 2 to 5 minutes on 2 cores; prints and writes the tables
+    .venv/bin/python -m benchmarks --quick    # fewer rounds, for a first look
+
+The tables go to `benchmarks/RESULTS.md` and, between its markers, into README.md. Every figure is the median of
+per-round ratios to the row named as the baseline, measured in alternating rounds in this one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import sys
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from openfeature import api
+
+from benchmarks import _evaluation_cases as evaluation
+from benchmarks import _requests as requests
+from benchmarks._interleave import Case, ratios
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+README = ROOT / "README.md"
+START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
+
+EVALUATION_ROWS = (
+    evaluation.DO_NOTHING_HOOK,
+    evaluation.TRACING_HOOK,
+    evaluation.DEFAULT,
+    evaluation.WITH_METRICS,
+    evaluation.NO_METRICS,
+    evaluation.WITH_HISTOGRAM,
+    evaluation.HOOK_FALLBACK,
+)
+REQUEST_ROWS = (
+    requests.NO_OTEL,
+    requests.TRACING_HOOK,
+    requests.HOOK_ONLY,
+    requests.FF_OTEL,
+    requests.FF_OTEL_METRICS,
+    requests.FF_OTEL_NO_METRICS,
+    requests.ADAPTER_ALONE,
+)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def per_evaluation(provider: str, rounds: int, spans: int) -> str:
+    """The per-evaluation table for one provider: a column per setting, a row per case."""
+    columns: dict[str, dict[str, float]] = {}
+    api.set_provider_and_wait(evaluation.PROVIDERS[provider]())
+    try:
+        for setting in evaluation.SETTINGS:
+            _progress(f"per evaluation, {provider}, {setting}")
+            cases: dict[str, Case] = {
+                name: evaluation.case(set_up, setting, spans) for name, set_up in evaluation.SET_UPS.items()
+            }
+            columns[setting] = ratios(cases, evaluation.BARE, rounds=rounds)
+    finally:
+        api.shutdown()
+        api.clear_providers()
+    rows = [[name] + [f"{columns[s][name]:.2f}" for s in evaluation.SETTINGS] for name in EVALUATION_ROWS]
+    return _table([f"{provider}: 1.00 = {evaluation.BARE}", *evaluation.SETTINGS], rows)
+
+
+def per_request(rounds: int, count: int) -> str:
+    """The per-request table: a column per framework, against the request with the official instrumentation."""
+    from benchmarks import _request_cases as cases_of
+
+    columns: dict[str, dict[str, float]] = {}
+    no_flags: dict[str, float] = {}
+    for framework in cases_of.SENDERS:
+        _progress(f"per request, {framework}")
+        cases = {name: cases_of.case(framework, name, count) for name in (requests.OFFICIAL, *REQUEST_ROWS)}
+        columns[framework] = ratios(cases, requests.OFFICIAL, rounds=rounds)
+        _progress(f"per request, {framework}, endpoint with no flag")
+        empty = {
+            name: cases_of.case(framework, name, count, cases_of.NO_FLAGS_PATH)
+            for name in (requests.OFFICIAL, requests.FF_OTEL)
+        }
+        no_flags[framework] = ratios(empty, requests.OFFICIAL, rounds=rounds)[requests.FF_OTEL]
+    frameworks = list(cases_of.SENDERS)
+    rows = [[name] + [f"{columns[f][name]:.2f}" for f in frameworks] for name in REQUEST_ROWS]
+    rows.append([f"{requests.FF_OTEL}, endpoint that evaluates no flag"] + [f"{no_flags[f]:.2f}" for f in frameworks])
+    _progress("per request, Django, logged-in user")
+    logged_in = {
+        name: cases_of.case("Django", name, count, logged_in=True)
+        for name in (requests.OFFICIAL, requests.FF_OTEL, requests.NO_OTEL)
+    }
+    django_user = ratios(logged_in, requests.OFFICIAL, rounds=rounds)
+    for name in (requests.NO_OTEL, requests.FF_OTEL):
+        rows.append([f"{name}, logged-in user, view never reads `request.user`", f"{django_user[name]:.2f}", "", ""])
+    return _table([f"1.00 = {requests.OFFICIAL} alone", *frameworks], rows)
+
+
+def _versions() -> str:
+    names = ("openfeature-sdk", "opentelemetry-sdk", "django", "flask", "fastapi")
+    found = ", ".join(f"{name} {metadata.version(name)}" for name in names)
+    return f"Python {platform.python_version()}, {found}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and shorter batches")
+    parser.add_argument("--no-readme", action="store_true", help="write benchmarks/RESULTS.md only")
+    arguments = parser.parse_args(argv)
+    # Short batches, best of several per round: on a busy machine some of them run undisturbed.
+    rounds, spans, count = (5, 1, 1) if arguments.quick else (15, 1, 2)
+
+    sections: list[tuple[str, Callable[[], str]]] = [
+        (
+            "Per flag evaluation, OpenFeature `InMemoryProvider`",
+            lambda: per_evaluation("InMemoryProvider", rounds, spans),
+        ),
+        ("Per flag evaluation, flagd (in-process file resolver)", lambda: per_evaluation("flagd", rounds, spans)),
+        ("Per request (5 flags, anonymous visitor unless said, in-process)", lambda: per_request(rounds, count)),
+    ]
+    parts = [f"Measured with `python -m benchmarks` ({_versions()}; medians of {rounds} interleaved rounds)."]
+    for title, run in sections:
+        table = run()
+        print(f"\n{title}\n\n{table}", flush=True)
+        parts.append(f"{title}:\n\n{table}")
+    text = "\n\n".join(parts) + "\n"
+    RESULTS.write_text(text)
+    if not arguments.no_readme:
+        readme = README.read_text()
+        if START in readme and END in readme:
+            pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+            README.write_text(pattern.sub(lambda _: f"{START}\n{text}{END}", readme))
+
+
+if __name__ == "__main__":
+    main()
