@@ -28,8 +28,9 @@ from openfeature.provider import ProviderStatus
 from openfeature.transaction_context import get_transaction_context
 
 from ff_otel import _impact, _in_progress
+from ff_otel._evaluation import Evaluation
 from ff_otel._hook import IN_PROGRESS_KEY, evaluation_of_details
-from ff_otel._recorder import Evaluation, Recorder
+from ff_otel._recorder import Recorder
 from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 

@@ -15,7 +15,8 @@ from openfeature.flag_evaluation import FlagEvaluationDetails, FlagValueType
 from openfeature.hook import Hook, HookContext, HookHints
 
 from ff_otel import _in_progress
-from ff_otel._recorder import Evaluation, Recorder
+from ff_otel._evaluation import Evaluation
+from ff_otel._recorder import Recorder
 from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ff_otel._context import current_layer
+from ff_otel._evaluation import Evaluation
 from ff_otel._hook import recorder_now
 from ff_otel._in_progress import under_openfeature
 from ff_otel._install import current_installation
-from ff_otel._recorder import Evaluation
 from ff_otel._safe import report
 
 

@@ -16,7 +16,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
-from functools import lru_cache
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -32,17 +31,17 @@ from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _impact
 from ff_otel import _semconv as semconv
-from ff_otel._context import bound_context_id
+from ff_otel._evaluation import Evaluation, outcome
 from ff_otel._evaluation_span import EvaluationSpans, finish
 from ff_otel._exception import exception_attributes, was_raised
-from ff_otel._identity import pseudonymize
 from ff_otel._metrics import Instruments
 from ff_otel._options import Options
 from ff_otel._request_state import IN_FLIGHT
-from ff_otel._safe import call_safely, report
+from ff_otel._semconv_mapping import EvaluationAttributes
 from ff_otel._shaping import Shaper
 from ff_otel._span_event import add_event
-from ff_otel._values import _snake_cache, clean_text, encode_value, snake_case
+from ff_otel._value_policy import ValuePolicy
+from ff_otel._values import clean_text
 from ff_otel._version import __version__
 
 _ERROR = "error"
@@ -64,52 +63,11 @@ def _context_getter() -> Callable[[], Mapping[str, object]]:
 _current_context = _context_getter()
 
 
-class Evaluation:
-    """What one flag evaluation resolved to, whatever flag system it came from."""
-
-    __slots__ = (
-        "error_code",
-        "error_message",
-        "flag_metadata",
-        "key",
-        "provider_name",
-        "reason",
-        "targeting_key",
-        "value",
-        "variant",
-    )
-
-    def __init__(
-        self,
-        key: str,
-        value: object,
-        variant: str | None = None,
-        reason: object = None,
-        error_code: object = None,
-        error_message: str | None = None,
-        flag_metadata: Mapping[str, Any] | None = None,
-        provider_name: str | None = None,
-        targeting_key: str | None = None,
-    ) -> None:
-        self.key = key
-        self.value = value
-        self.variant = variant
-        self.reason = reason
-        self.error_code = error_code
-        self.error_message = error_message
-        self.flag_metadata = flag_metadata
-        self.provider_name = provider_name
-        self.targeting_key = targeting_key
-
-
 class Recorder:
     """Records evaluations with one set of options."""
 
     def __init__(self, options: Options) -> None:
         self.options = options
-        self._latest = options.semconv != "legacy"
-        self._legacy = options.semconv != "latest"
-        self._appendix_d = options.semconv == "both"
         self._event_name = semconv.event_name(options.semconv)
         self._logger = get_logger("ff_otel", __version__, logger_provider=options.logger_provider)
         self._instruments = (
@@ -121,7 +79,6 @@ class Recorder:
         self._max_length = options.max_value_length
         self._time_evaluations = options.duration_histogram
         self._log_outside_spans = options.log_outside_spans
-        self._capture_auto = options.capture_value == "auto"
         self._capture_error_message = options.capture_error_message
         self._event_on_span = options.events != "log"
         self._log_events = options.events != "span"
@@ -139,10 +96,8 @@ class Recorder:
         # Event counts per span, keyed by id(span) and dropped when the span is collected.
         self._span_events: dict[int, int] = {}
         self._count_lock = threading.Lock()
-        secret = options.secret_key
-        self._context_id_of: Callable[[str], str] = _same
-        if options.pseudonymize_context_id and secret:
-            self._context_id_of = lru_cache(maxsize=4096)(lambda key: pseudonymize(key, secret))
+        self._attributes = EvaluationAttributes(options)
+        self._value_of = ValuePolicy(options)
 
     # Called before the provider resolves when `timing` is on: for metrics and evaluation spans only.
     def started(self, hook_data: MutableMapping[str, Any]) -> None:
@@ -240,7 +195,7 @@ class Recorder:
             if variant is not None:
                 variant = clean_text(variant, self._max_length)
             else:  # the value stands for the variant, as far as the value policy lets it be recorded
-                value = self._value(key, None, evaluation.value)
+                value = self._value_of(key, None, evaluation.value)
                 variant = None if value is None else _impact.value_label(value)
             impact.note(key, variant)
 
@@ -279,7 +234,7 @@ class Recorder:
                 event_name=self._event_name,
                 attributes=attributes,
             )
-        finish(span, attributes, _outcome(evaluation)[1])
+        finish(span, attributes, outcome(evaluation)[1])
 
     def _exception_attributes(self, error: BaseException) -> dict[str, AttributeValue]:
         return exception_attributes(error, self._max_length, self._capture_error_message)
@@ -338,90 +293,10 @@ class Recorder:
 
     def attributes(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
         """The event attributes of `evaluation` in the configured semconv mode."""
-        limit = self._max_length
-        key = clean_text(evaluation.key, limit)
-        variant = evaluation.variant
-        if variant is not None:
-            variant = clean_text(variant, limit)
-        provider_name = evaluation.provider_name
-        if provider_name:
-            provider_name = clean_text(provider_name, limit)
-        attributes: dict[str, AttributeValue] = {semconv.KEY: key}
-        # The value is recorded only when the policy asks for it; `auto` with a variant is the common case.
-        value = None
-        if variant is None or not self._capture_auto:
-            value = self._value(evaluation.key, variant, evaluation.value)
-        if self._latest:
-            if variant is not None:
-                attributes[semconv.RESULT_VARIANT] = variant
-            if value is not None:
-                attributes[semconv.RESULT_VALUE] = value
-            reason, error_type = _outcome(evaluation)
-            attributes[semconv.RESULT_REASON] = clean_text(reason, limit)
-            if provider_name:
-                attributes[semconv.PROVIDER_NAME] = provider_name
-            metadata = evaluation.flag_metadata
-            context_id = None if metadata is None else self._metadata(metadata, attributes)
-            if context_id is None:
-                targeting_key = evaluation.targeting_key
-                context_id = bound_context_id(targeting_key)
-                if context_id is None and targeting_key is not None:
-                    context_id = self._context_id_of(targeting_key)
-            if context_id is not None:
-                attributes[semconv.CONTEXT_ID] = clean_text(context_id, limit)
-            if error_type is not None:
-                attributes[semconv.ERROR_TYPE] = clean_text(error_type, limit)
-                message = evaluation.error_message
-                if message and self._capture_error_message:
-                    message = clean_text(message, limit)
-                    attributes[semconv.ERROR_MESSAGE] = message
-                    if self._appendix_d:
-                        attributes[semconv.APPENDIX_D_ERROR_MESSAGE] = message
-        if self._legacy:
-            if provider_name:
-                attributes[semconv.LEGACY_PROVIDER_NAME] = provider_name
-            # The older conventions put a stringified value where there is no variant.
-            legacy_variant = variant if variant is not None else None if value is None else str(value)
-            if legacy_variant is not None:
-                attributes[semconv.LEGACY_VARIANT] = legacy_variant
-        return attributes
-
-    def _value(self, key: str, variant: str | None, value: object) -> AttributeValue | None:
-        options = self.options
-        capture = options.capture_value
-        if capture == "never" or (capture == "auto" and variant is not None):
-            return None
-        if key in options.value_denylist or (
-            options.value_allowlist is not None and key not in options.value_allowlist
-        ):
-            return None
-        if options.redact is not None:
-            value = call_safely(f"ff_otel redact callable raised for flag {key!r}", options.redact, key, value)
-            if value is None:
-                return None
-        return encode_value(value, options.max_value_length)
-
-    def _metadata(self, metadata: Mapping[str, Any], attributes: dict[str, AttributeValue]) -> str | None:
-        """Put the flag set id and version on `attributes`; return the provider's context id, if it gave one."""
-        limit = self._max_length
-        try:
-            set_id = metadata.get(semconv.METADATA_FLAG_SET_ID)
-            version = metadata.get(semconv.METADATA_VERSION)
-            context_id = metadata.get(semconv.METADATA_CONTEXT_ID)
-        except Exception as error:  # a provider's odd metadata mapping: the event goes on without it
-            report("ff_otel could not read a flag's metadata", error)
-            return None
-        if set_id is not None:
-            attributes[semconv.SET_ID] = clean_text(set_id, limit)
-        if version is not None:
-            attributes[semconv.VERSION] = clean_text(version, limit)
-        if context_id is None:
-            return None
-        # The provider's context id is an identifier like the targeting key: pseudonymized the same way.
-        return self._context_id_of(clean_text(context_id, limit))
+        return self._attributes(evaluation)
 
     def _measure(self, instruments: Instruments, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
-        reason, error_type = _outcome(evaluation)
+        reason, error_type = outcome(evaluation)
         excluded = self._excluded
         instruments.count(
             None if semconv.KEY in excluded else evaluation.key,
@@ -438,28 +313,6 @@ class Recorder:
 
     def _clean_name(self, name: str) -> str:
         return clean_text(name, self._max_length)
-
-
-_ERROR_GENERAL = "general"
-
-
-def _outcome(evaluation: Evaluation) -> tuple[str, str | None]:
-    """The evaluation's reason in lower snake case, and its error type if and only if it failed."""
-    reason, code = evaluation.reason, evaluation.error_code
-    if reason is not None:
-        # A provider may return any object as a reason, hashable or not.
-        text = (_snake_cache.get(reason) if type(reason) is str else None) or snake_case(reason)
-    elif code is None:
-        return "unknown", None
-    else:
-        text = _ERROR
-    if code is not None:
-        return text, snake_case(code)
-    return text, _ERROR_GENERAL if text == _ERROR else None
-
-
-def _same(key: str) -> str:
-    return key
 
 
 def _request_impact() -> _impact.RequestImpact | None:
