@@ -35,6 +35,6 @@ def test_every_declared_floor_is_the_version_the_oldest_cell_installs() -> None:
     pins = _pins()
 
     assert floors, "ff-otel declares no floors"
-    for name, versions in sorted(floors.items()):
-        assert len(versions) == 1, f"{name} has different floors in different extras: {sorted(versions)}"
-        assert pins.get(name) in versions, f"{name}: declared >={min(versions)}, .ci/oldest.txt pins {pins.get(name)}"
+    for package, versions in sorted(floors.items()):
+        assert len(versions) == 1, f"{package} has different floors in different extras: {sorted(versions)}"
+        assert pins.get(package) in versions, f"{package}: declared >={min(versions)}, oldest.txt: {pins.get(package)}"
