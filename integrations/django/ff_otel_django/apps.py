@@ -6,7 +6,7 @@ from django.apps import AppConfig
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-import ff_otel
+from ff_otel.integration import activate
 
 
 class FeatureFlagsConfig(AppConfig):
@@ -29,4 +29,4 @@ class FeatureFlagsConfig(AppConfig):
             options, _ = load_options()
         except ImproperlyConfigured:
             return  # the system check reports it, and the middleware raises it when it loads
-        ff_otel.install(options)
+        activate(options)
