@@ -8,6 +8,7 @@ from importlib.metadata import version
 import flask
 import pytest
 from openfeature import api
+from opentelemetry import trace
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
@@ -181,3 +182,4 @@ def test_a_body_streamed_under_flask_instrumentors_span_records_every_evaluation
         # The request is torn down after its body streamed: the span is still open, each evaluation an event on it.
         assert records == []
         assert [(e.attributes or {}).get("feature_flag.context.id") for e in events] == ["5", "5", "5"]
+    assert not trace.get_current_span().get_span_context().is_valid  # no span left current after the response
