@@ -30,6 +30,8 @@ class Installation:
     options: Options
     path: RecordingPath | None
     replaced_propagator: TransactionContextPropagator | None = None
+    provisional: bool = False
+    """Installed with default options by `activate_defaults()`, until an adapter or `install()` brings its own."""
 
     @property
     def active(self) -> bool:
@@ -89,7 +91,17 @@ def activate(options: Options) -> Installation:
     return _install(options, replace=False)
 
 
-def _install(chosen: Options, *, replace: bool) -> Installation:
+def activate_defaults() -> Installation:
+    """Install ff-otel with default options if nothing is installed yet, until an adapter or `install()` brings its
+    own options, which then take over without a warning.
+
+    For adapters that the framework creates late (Starlette builds its middleware stack at the first request):
+    evaluations made before that, at module level or in the lifespan, are recorded all the same.
+    """
+    return _install(Options(), replace=False, provisional=True)
+
+
+def _install(chosen: Options, *, replace: bool, provisional: bool = False) -> Installation:
     global _current
     if killed():
         logger.info("ff_otel is turned off by %s", ENABLED_ENV)
@@ -98,7 +110,12 @@ def _install(chosen: Options, *, replace: bool) -> Installation:
         current = _current
         if current is not None and current.path is not None:
             path = current.path
-            if chosen != current.options:
+            if provisional:
+                return current
+            if current.provisional:  # the defaults were a stand-in until these options came
+                path.recorder = recorder_for(chosen)
+                current = _current = dataclasses.replace(current, options=chosen, provisional=False)
+            elif chosen != current.options:
                 report(
                     "ff_otel was set up twice with different options: each web adapter records its own requests "
                     "with its own options; evaluations outside requests use "
@@ -112,7 +129,7 @@ def _install(chosen: Options, *, replace: bool) -> Installation:
             return current
         path = choose(recorder_for(chosen))
         path.attach()
-        _current = Installation(chosen, path, ensure_propagator())
+        _current = Installation(chosen, path, ensure_propagator(), provisional=provisional)
         return _current
 
 

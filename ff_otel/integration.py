@@ -19,7 +19,7 @@ from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLoo
 from ff_otel._context import current_layer, forget_loose_context
 from ff_otel._identity import SESSION_ID_PURPOSE
 from ff_otel._in_progress import track as track_openfeature_evaluations
-from ff_otel._install import activate, killed
+from ff_otel._install import activate, activate_defaults, killed
 from ff_otel._option_sources import (
     PREFIX,
     ImportedCallable,
@@ -47,6 +47,7 @@ __all__ = [
     "ServerSpans",
     "SyncStream",
     "activate",
+    "activate_defaults",
     "call_safely",
     "current_layer",
     "forget_loose_context",

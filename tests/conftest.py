@@ -86,3 +86,4 @@ def _clean_openfeature() -> Iterator[None]:
     api.clear_hooks()
     api.clear_providers()
     clear_transaction_context_propagator()
+    forget_reports()  # each test sees the first report of a problem as a warning

@@ -1,6 +1,6 @@
-"""The ``ff-otel`` console command and its ``demo``: a sample app, a scripted visit, and what ff-otel recorded.
+"""The demo: a sample app, a scripted visit, and what ff-otel recorded.
 
-Usage: ``ff-otel demo [--framework fastapi|flask|django] [--json]`` or ``python -m sample_apps.demo demo``
+Usage, from the root of a checkout: ``python -m sample_apps.demo [--framework fastapi|flask|django] [--json]``
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``python -m sample_apps.demo demo``: the same as the ``ff-otel`` console command."""
+"""``python -m sample_apps.demo``, from the root of a checkout."""
 
 from __future__ import annotations
 

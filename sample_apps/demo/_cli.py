@@ -1,4 +1,4 @@
-"""``ff-otel demo``: run a sample app, visit it, and show what ff-otel recorded."""
+"""``python -m sample_apps.demo``: run a sample app, visit it, and show what ff-otel recorded."""
 
 from __future__ import annotations
 
@@ -15,35 +15,28 @@ from sample_apps.demo._style import Style, wants_colour
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ff-otel", description="ff-otel: OpenFeature flag evaluations in OpenTelemetry"
-    )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser(
-        "demo",
-        help="start a sample app, visit it, and show the flag evaluations it recorded",
+        prog="python -m sample_apps.demo",
         description="Start a sample app on a free port of 127.0.0.1, drive a short scripted visit (an anonymous "
         "visitor, two users logging in, a missing flag) and print each request's span with its flag events, then "
         "the log records of the evaluations made outside requests.",
     )
-    demo.add_argument("--framework", choices=FRAMEWORKS, default="fastapi", help="which sample app (default: fastapi)")
-    demo.add_argument("--json", action="store_true", help="print the raw exported OTLP records as JSON instead")
-    demo.add_argument(
+    parser.add_argument(
+        "--framework", choices=FRAMEWORKS, default="fastapi", help="which sample app (default: fastapi)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the raw exported OTLP records as JSON instead")
+    parser.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="colour the report (default: auto)"
     )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ``ff-otel`` console command. Returns the exit code."""
-    parser = _parser()
-    arguments = parser.parse_args(argv)
-    if arguments.command != "demo":
-        parser.print_help()
-        return 2
+    """The demo, run from a checkout as ``python -m sample_apps.demo``. Returns the exit code."""
+    arguments = _parser().parse_args(argv)
     try:
         run = run_demo(arguments.framework)
     except SampleAppError as error:
-        print(f"ff-otel demo: {error}", file=sys.stderr)
+        print(f"demo: {error}", file=sys.stderr)
         return 1
     try:
         if arguments.json:
@@ -52,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(render(run, Style(wants_colour(arguments.color, sys.stdout))))
         sys.stdout.flush()
     except BrokenPipeError:
-        # The reader left early (`ff-otel demo --json | head`); keep Python from failing on the final flush.
+        # The reader left early (`... --json | head`); keep Python from failing on the final flush.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if run.exit_code != 0:
-        print(f"ff-otel demo: the {arguments.framework} app exited with code {run.exit_code}", file=sys.stderr)
+        print(f"demo: the {arguments.framework} app exited with code {run.exit_code}", file=sys.stderr)
         return 1
     return 0

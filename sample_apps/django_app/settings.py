@@ -28,6 +28,7 @@ MIDDLEWARE = [
 ]
 
 FF_OTEL = {
+    "persist_anonymous_id": True,  # anonymous visitors keep one id, so the 50/50 rollout stays put
     "context_builder": "sample_apps.django_app.flags.build_flag_context",
     "excluded_urls": "/healthz",
     "impact_flags": ["new-checkout"],  # sample_apps.common.flags.IMPACT_FLAG

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -145,6 +146,18 @@ def test_identify_rebinds_the_rest_of_the_block_and_warns_outside_one(caplog: py
 
     ff_otel.identify("nobody")
     assert "outside a request" in caplog.text
+    assert _current_key() is None
+
+
+def test_identify_outside_a_request_warns_once_however_often_it_is_called(caplog: pytest.LogCaptureFixture) -> None:
+    ff_otel.install()
+    caplog.set_level(logging.DEBUG, logger="ff_otel")
+
+    for _ in range(1500):
+        ff_otel.identify("nobody")
+
+    ignored = [r for r in caplog.records if r.name == "ff_otel" and "outside a request" in r.getMessage()]
+    assert [r.levelno for r in ignored if r.levelno >= logging.WARNING] == [logging.WARNING]
     assert _current_key() is None
 
 

@@ -8,10 +8,12 @@ import pytest
 from openfeature import api
 from openfeature import client as client_module
 from openfeature.client import OpenFeatureClient
+from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
 from openfeature.transaction_context import ContextVarsTransactionContextPropagator, set_transaction_context_propagator
 
 import ff_otel
 from ff_otel._context import propagator_is_ours
+from ff_otel.integration import activate, activate_defaults
 from tests.conftest import Telemetry
 
 
@@ -114,3 +116,28 @@ def test_adapter_options_split_from_core_options_and_reject_unknown_names() -> N
     assert adapter.excluded_urls == ("/health", "/metrics")
     with pytest.raises(TypeError, match="unknown ff_otel option 'context_bulder'"):
         ff_otel.split_options({"context_bulder": dict})
+
+
+def test_defaults_installed_for_a_late_adapter_give_way_to_its_options_without_a_warning(
+    telemetry: Telemetry, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.set_provider_and_wait(InMemoryProvider({"early": InMemoryFlag("on", {"on": True, "off": False})}))
+    assert activate_defaults().provisional
+    api.get_client().get_boolean_value("early", False)  # before the adapter exists: recorded with the defaults
+
+    installation = activate(ff_otel.Options(semconv="legacy"))
+    api.get_client().get_boolean_value("early", False)
+
+    assert installation.options.semconv == "legacy"
+    assert not installation.provisional
+    assert [record.log_record.event_name for record in telemetry.logs()] == ["feature_flag.evaluation", "feature_flag"]
+    assert not [record for record in caplog.records if record.name == "ff_otel" and record.levelname == "WARNING"]
+
+
+def test_defaults_never_replace_what_was_installed_before() -> None:
+    ff_otel.install(semconv="both")
+
+    assert activate_defaults().options.semconv == "both"
+    current = ff_otel.current_installation()
+    assert current is not None
+    assert (current.options.semconv, current.provisional) == ("both", False)

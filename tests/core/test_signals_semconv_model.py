@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import pytest
 from openfeature import api
@@ -11,10 +11,10 @@ from openfeature.contrib.provider.flagd.config import ResolverType
 
 import ff_otel
 from tests.conftest import Telemetry
-from tests.core.test_flagd_and_semconv_model import FLAGS_FILE, _model
+from tests.core.semconv_model import assert_conforms
+from tests.core.test_flagd_and_semconv_model import FLAGS_FILE
 
 EVALUATIONS = 6  # the six cases below: targeting match, default, static, disabled, flag not found, type mismatch
-_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "any": (str, bool, int, float)}
 
 
 @pytest.fixture
@@ -22,30 +22,6 @@ def flagd() -> Iterator[None]:
     api.set_provider_and_wait(FlagdProvider(resolver_type=ResolverType.FILE, offline_flag_source_path=str(FLAGS_FILE)))
     yield
     api.shutdown()
-
-
-# The same check as the span events' model test, with the signature of a shared `assert_conforms`.
-def assert_conforms(name: str, attributes: Mapping[str, object]) -> None:
-    """Fail unless `name` and `attributes` are a `feature_flag.evaluation` event as the model defines it."""
-    registry, model = _model()
-    refs = {a["ref"]: a for a in model["attributes"]}
-    assert name == model["name"]
-    for key, value in attributes.items():
-        assert key in refs, f"{key} is not an attribute of {model['name']}"
-        if key in registry:
-            kind = registry[key]["type"]
-            if isinstance(kind, dict):  # an enum: the standard reasons must use its members
-                assert value in {m["value"] for m in kind["members"]}, (key, value)
-            else:
-                assert isinstance(value, _TYPES[kind]), (key, value)
-        else:
-            assert isinstance(value, str), (key, value)  # error.type comes from the general registry
-    for key, ref in refs.items():
-        if ref["requirement_level"] == "required":
-            assert key in attributes, f"required {key} missing"
-    failed = attributes.get("feature_flag.result.reason") == "error"
-    assert ("error.type" in attributes) == failed
-    assert ("feature_flag.result.variant" in attributes) != ("feature_flag.result.value" in attributes)
 
 
 def _evaluate_everything() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+import django
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
@@ -94,8 +95,12 @@ async def test_a_user_without_a_primary_key_is_anonymous(site: Site, settings: D
 
 
 async def test_ours_before_authentication_with_the_applications_own_propagator(
-    site: Site, user: User, user_session: str, settings: DjangoSettings
+    site: Site, user: User, user_session: str, settings: DjangoSettings, request: pytest.FixtureRequest
 ) -> None:
+    if site.handler == "asgi" and django.VERSION < (5, 0):
+        # Known gap: under Django 4.2's ASGI handler the session's hash is bound before the user is found.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Django 4.2 ASGI: the user is not found"))
+
     class OwnPropagator(ContextVarsTransactionContextPropagator):
         """The application's choice: a subclass of the SDK's, so not ff-otel's to replace."""
 

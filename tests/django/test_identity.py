@@ -66,6 +66,16 @@ async def test_an_anonymous_visitor_without_a_session_has_no_targeting_key_and_g
     assert await sync_to_async(Session.objects.count)() == 0
 
 
+async def test_looking_up_the_user_makes_a_flag_evaluating_response_vary_on_the_cookie(
+    site: Site, telemetry: Telemetry, transactional_db: None
+) -> None:
+    reply = await site.get("/flags/")
+
+    # Django's SessionMiddleware adds it once the session was read, as the user lookup does: caches must not
+    # give one visitor's flagged page to another.
+    assert "Cookie" in reply.response.headers.get("Vary", "")
+
+
 async def test_persist_anonymous_id_gives_a_new_visitor_a_stable_id_kept_in_a_new_session(
     site: Site, telemetry: Telemetry, transactional_db: None, settings: DjangoSettings
 ) -> None:

@@ -62,6 +62,17 @@ async def test_the_span_is_named_after_the_route_and_continues_the_callers_trace
     assert format_span_id(span.parent.span_id) == parent_id
 
 
+async def test_the_sites_root_is_named_by_its_route_too(
+    site: Site, telemetry: Telemetry, transactional_db: None
+) -> None:
+    reply = await site.get("/")
+
+    assert reply.status_code == 200
+    span = server_span(telemetry)
+    assert span.name == "GET /"
+    assert (span.attributes or {})["http.route"] == "/"
+
+
 async def test_an_unresolved_url_gets_a_span_named_after_the_method(
     site: Site, telemetry: Telemetry, transactional_db: None
 ) -> None:

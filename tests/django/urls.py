@@ -5,6 +5,7 @@ from django.urls import path
 from tests.django import views
 
 urlpatterns = [
+    path("", views.flags),
     path("flags/", views.flags),
     path("async-flags/", views.async_flags),
     path("items/<int:pk>/", views.item),

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.metadata import version
 
 import flask
 import pytest
 from openfeature import api
+from opentelemetry import trace
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
+from packaging.version import Version
 
 from ff_otel_flask import FeatureFlags
 from tests.conftest import Telemetry
@@ -20,6 +23,9 @@ pytestmark = pytest.mark.usefixtures("flags")
 EVENT = "feature_flag.evaluation"
 WSGI_SCOPE = "opentelemetry.instrumentation.wsgi"
 FLASK_SCOPE = "opentelemetry.instrumentation.flask"
+# Flask 3.1.2 tears a request down (ending FlaskInstrumentor's span) before a `stream_with_context` body is sent;
+# earlier releases, Flask 2.3 among them, only after its last chunk.
+TEARDOWN_BEFORE_STREAMED_BODY = Version(version("flask")) >= Version("3.1.2")
 
 
 def server_span(telemetry: Telemetry) -> ReadableSpan:
@@ -115,7 +121,6 @@ def test_a_streamed_body_keeps_the_context_and_the_span_until_its_last_chunk(tel
     span = server_span(telemetry)
     events = [event for event in span.events if event.name == EVENT]
     assert [(event.attributes or {}).get("feature_flag.context.id") for event in events] == ["5", "5", "5"]
-    assert (span.attributes or {})["ff_otel.evaluations"] == 3
     assert api.get_transaction_context().targeting_key is None  # restored once the body is closed
 
 
@@ -155,17 +160,26 @@ def test_excluded_urls_get_no_span_and_no_identity_work(telemetry: Telemetry) ->
     assert len(looked_up) == 1
 
 
-def test_a_body_streamed_after_flask_instrumentors_span_ended_still_records_every_evaluation(
+def test_a_body_streamed_under_flask_instrumentors_span_records_every_evaluation_once_in_its_trace(
     telemetry: Telemetry,
 ) -> None:
     app = create_bare_app()
     FeatureFlags(app)
-    instrument_app(app)  # its span ends at the first teardown, before a streamed body is sent
+    instrument_app(app)  # its span ends at the request's teardown
 
     response = app.test_client().get("/stream", headers={"X-User": "5"}, buffered=True)
 
     assert response.get_data(as_text=True) == "10,10,10,5"
     span = server_span(telemetry)
+    events = [event for event in span.events if event.name == EVENT]
     records = [record.log_record for record in telemetry.logs()]
-    assert [(r.attributes or {}).get("feature_flag.context.id") for r in records] == ["5", "5", "5"]
-    assert {r.trace_id for r in records} == {span.context.trace_id}
+    if TEARDOWN_BEFORE_STREAMED_BODY:
+        # The span has ended when the body streams: each evaluation is a log record in the request's trace.
+        assert events == []
+        assert [(r.attributes or {}).get("feature_flag.context.id") for r in records] == ["5", "5", "5"]
+        assert {r.trace_id for r in records} == {span.context.trace_id}
+    else:
+        # The request is torn down after its body streamed: the span is still open, each evaluation an event on it.
+        assert records == []
+        assert [(e.attributes or {}).get("feature_flag.context.id") for e in events] == ["5", "5", "5"]
+    assert not trace.get_current_span().get_span_context().is_valid  # no span left current after the response

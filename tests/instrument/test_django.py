@@ -12,6 +12,7 @@ from ff_otel_django import FeatureFlagMiddleware
 from ff_otel_instrument import FeatureFlagInstrumentor
 from ff_otel_instrument._django import MIDDLEWARE_PATH
 from ff_otel_instrument._django_middleware import AutoFeatureFlagMiddleware
+from tests.django import project  # noqa: F401  (the settings these tests override)
 
 SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
 AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"

@@ -35,7 +35,7 @@ def test_an_app_created_before_or_after_instrument_records_flags_on_its_request_
     later = _app("later")
     for app in (earlier, later):
         telemetry.clear()
-        assert app.test_client().get("/").text == "True"
+        assert app.test_client().get("/", buffered=True).text == "True"
         (span,) = telemetry.spans()
         assert [event.name for event in span.events] == ["feature_flag.evaluation"]
         assert span.attributes is not None
@@ -49,8 +49,8 @@ def test_an_app_set_up_by_hand_is_not_set_up_twice(instrumentor: FeatureFlagInst
     app = _app("by-hand")
     by_hand = FeatureFlags(app)
     state = app.extensions[EXTENSION_KEY]
-    app.test_client().get("/")
-    app.test_client().get("/")
+    app.test_client().get("/", buffered=True)
+    app.test_client().get("/", buffered=True)
     assert app.extensions[EXTENSION_KEY] is state
     assert by_hand is not None
     assert _evaluations(telemetry) == ["feature_flag.evaluation"] * 2
@@ -64,7 +64,7 @@ def test_options_in_app_config_win_over_the_environment(
     instrumentor.instrument()
     app = _app("configured")
     app.config["FF_OTEL"] = {"max_summary_flags": 7}
-    app.test_client().get("/")
+    app.test_client().get("/", buffered=True)
     state = app.extensions[EXTENSION_KEY]
     assert (state.adapter_options.max_summary_flags, state.adapter_options.persist_anonymous_id) == (7, True)
 
@@ -73,5 +73,5 @@ def test_after_uninstrument_new_apps_are_left_alone(instrumentor: FeatureFlagIns
     instrumentor.instrument()
     instrumentor.uninstrument()
     app = _app("plain")
-    app.test_client().get("/")
+    app.test_client().get("/", buffered=True)
     assert EXTENSION_KEY not in app.extensions

@@ -1,4 +1,4 @@
-"""The `ff-otel demo` console command, run for real."""
+"""The demo, `python -m sample_apps.demo`, run for real."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_the_demo_prints_each_request_with_its_flags_then_the_log_records(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--color", "never"]) == 0
+    assert main(["--color", "never"]) == 0
     output = capsys.readouterr().out
     assert "the FastAPI sample app at http://127.0.0.1:" in output
     assert "\x1b[" not in output
@@ -47,7 +47,7 @@ def test_the_demo_prints_each_request_with_its_flags_then_the_log_records(capsys
 
 
 def test_json_prints_the_raw_otlp_records(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--framework", "flask", "--json"]) == 0
+    assert main(["--framework", "flask", "--json"]) == 0
     exported = json.loads(capsys.readouterr().out)
     spans = [span for group in exported["resourceSpans"] for scope in group["scopeSpans"] for span in scope["spans"]]
     records = [log for group in exported["resourceLogs"] for scope in group["scopeLogs"] for log in scope["logRecords"]]
@@ -58,9 +58,9 @@ def test_json_prints_the_raw_otlp_records(capsys: pytest.CaptureFixture[str]) ->
     assert [record["eventName"] for record in records] == ["feature_flag.evaluation"]
 
 
-def test_the_console_command_runs_in_its_own_process_with_colour() -> None:
+def test_the_module_runs_from_the_checkout_in_its_own_process_with_colour() -> None:
     finished = subprocess.run(
-        [sys.executable, "-m", "sample_apps.demo", "demo", "--framework", "django", "--color", "always"],
+        [sys.executable, "-m", "sample_apps.demo", "--framework", "django", "--color", "always"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -72,9 +72,13 @@ def test_the_console_command_runs_in_its_own_process_with_colour() -> None:
     assert "\x1b[" in finished.stdout
 
 
-def test_without_a_command_it_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([]) == 2
-    assert "demo" in capsys.readouterr().out
+def test_help_names_the_module_and_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    output = capsys.readouterr().out
+    assert "python -m sample_apps.demo" in output
+    assert "--framework" in output
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,6 +64,14 @@ def test_each_request_has_exactly_one_server_span(demo_run: DemoRun) -> None:
         assert [s.kind for s in demo_run.trace(hit)].count(SPAN_KIND_SERVER) == 1
 
 
+def test_each_server_span_is_named_by_its_method_and_route(demo_run: DemoRun) -> None:
+    for hit in demo_run.hits:
+        span = demo_run.request_span(hit)
+        assert span is not None
+        method, _, route = span.name.partition(" ")
+        assert (method, route.strip("/")) == (hit.method, hit.path.strip("/")), span.name  # Django: "GET login"
+
+
 def test_home_page_evaluations_are_events_of_its_request(demo_run: DemoRun) -> None:
     home_hits = [hit for hit in demo_run.hits if hit.path == "/"]
     assert len(home_hits) == 4
@@ -118,20 +127,19 @@ def test_the_request_span_gets_the_flag_summary(demo_run: DemoRun) -> None:
     assert (span.attributes[SUMMARY_FLAG_COUNT], span.attributes[SUMMARY_EVALUATION_COUNT]) == (5, 5)
 
 
-def test_anonymous_visitors_are_a_keyed_hash_of_their_session(demo_run: DemoRun) -> None:
+def test_anonymous_visitors_keep_one_keyed_hash_of_a_random_id_in_their_session(demo_run: DemoRun) -> None:
     first, second = find(demo_run, ANONYMOUS, "GET", "/")
     (beta,) = find(demo_run, ANONYMOUS, "GET", "/beta")
     seen = [{event.get(CONTEXT_ID) for event in flag_events(demo_run, hit)} for hit in (first, second, beta)]
+    # The same story in every framework: from the first visit on, one id that the adapter keeps in the session.
+    assert seen[0] == seen[1] == seen[2]
+    (context_id,) = seen[0]
+    assert isinstance(context_id, str)
+    assert re.fullmatch("[0-9a-f]{32}", context_id)
     if demo_run.framework == "django":
-        assert seen[0] == {None}  # Django stores an anonymous session only once something is put in it
-    else:
-        assert seen[0] == seen[1]  # the adapter keeps a random id in the session from the first visit on
-    assert seen[1] == seen[2]
-    (context_id,) = seen[1]
-    # The id is the HMAC of a secret the visitor's cookie holds, under the app's secret key.
-    secrets_in_cookies = set(first.cookies.values()) | {
-        value for cookie in first.cookies.values() for value in session_values(cookie)
-    }
+        return  # Django keeps the session's data, and the random id in it, on the server
+    # Flask and Starlette keep it in the signed cookie: the id is its HMAC under the app's secret key.
+    secrets_in_cookies = {value for cookie in first.cookies.values() for value in session_values(cookie)}
     assert context_id in {ff_otel.Identity.session(value, SECRET_KEY).targeting_key for value in secrets_in_cookies}
 
 

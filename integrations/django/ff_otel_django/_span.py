@@ -21,7 +21,12 @@ def finish(span: ServerSpan, request: HttpRequest, response: HttpResponseBase | 
     if not span.owned:
         return
     match = request.resolver_match
-    route = None if match is None else (match.route or match.url_name)
+    if match is None:
+        route = None
+    elif match.route == "":  # the site's root, as Django's patterns spell it; "/" keeps it apart from an unresolved URL
+        route = "/"
+    else:
+        route = match.route or match.url_name
     if response is None:
         span.finish(method=request.method, route=route, status=None)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, cast
 
@@ -88,5 +89,10 @@ class FeatureFlagsWsgi:
                 close_body()
                 active.close()
 
-            return cast("Iterable[bytes]", SyncStream(body, lambda: trace.use_span(span), finish))
+            def bind() -> contextlib.AbstractContextManager[object]:
+                # Before Flask 3.1.2 the span is still current here, and the body's last chunk tears the request
+                # down, detaching it: binding it again would make it current once more after the response.
+                return contextlib.nullcontext() if trace.get_current_span() is span else trace.use_span(span)
+
+            return cast("Iterable[bytes]", SyncStream(body, bind, finish))
         return ClosingIterator(body, active.close)
