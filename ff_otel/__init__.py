@@ -10,32 +10,24 @@ Usage::
 
 from __future__ import annotations
 
-from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
+from typing import Any
+
 from ff_otel._context import evaluation_context, identify
-from ff_otel._hook import FeatureFlagHook
 from ff_otel._identity import Identity, pseudonymize
 from ff_otel._install import ENABLED_ENV, Installation, current_installation, install, uninstall
 from ff_otel._options import AttributeMapper, EventMutator, EventsMode, Options
 from ff_otel._record import record_evaluation
-from ff_otel._request import RequestScope
 from ff_otel._semconv import SemconvMode
-from ff_otel._urls import ExcludedUrls
 from ff_otel._version import __version__
 
 __all__ = [
     "ENABLED_ENV",
-    "AdapterOptions",
     "AttributeMapper",
-    "ContextBuilder",
     "EventMutator",
     "EventsMode",
-    "ExcludedUrls",
-    "FeatureFlagHook",
     "Identity",
-    "IdentityLookup",
     "Installation",
     "Options",
-    "RequestScope",
     "SemconvMode",
     "__version__",
     "current_installation",
@@ -44,6 +36,22 @@ __all__ = [
     "install",
     "pseudonymize",
     "record_evaluation",
-    "split_options",
     "uninstall",
 ]
+
+# Names for adapter authors, which live in `ff_otel.integration`; still reachable here for code written before.
+_ADAPTER_NAMES = frozenset(
+    {"AdapterOptions", "ContextBuilder", "ExcludedUrls", "IdentityLookup", "RequestScope", "split_options"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ADAPTER_NAMES:
+        from ff_otel import integration
+
+        return getattr(integration, name)
+    if name == "FeatureFlagHook":  # the fallback recording path, for an SDK the client wrapper does not know
+        from ff_otel._hook import FeatureFlagHook
+
+        return FeatureFlagHook
+    raise AttributeError(f"module 'ff_otel' has no attribute {name!r}")

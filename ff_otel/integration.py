@@ -14,6 +14,8 @@ Usage (inside an adapter)::
 
 from __future__ import annotations
 
+import contextlib
+
 from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
 from ff_otel._context import current_layer, forget_loose_context
@@ -29,9 +31,13 @@ from ff_otel._option_sources import (
 )
 from ff_otel._request import RequestScope, request_in_flight
 from ff_otel._safe import call_safely, report
-from ff_otel._server_span import ServerSpan, ServerSpans, name_after_route, span_method
 from ff_otel._streaming import AsyncStream, SyncStream
 from ff_otel._urls import ExcludedUrls
+
+# A server span needs opentelemetry-instrumentation-wsgi / -asgi, which the web adapters' extras bring; a vendor
+# integration alone works without them.
+with contextlib.suppress(ImportError):
+    from ff_otel._server_span import ServerSpan, ServerSpans, name_after_route, span_method
 
 __all__ = [
     "PREFIX",

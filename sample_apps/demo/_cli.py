@@ -8,6 +8,7 @@ import os
 import sys
 
 from sample_apps.demo._app_process import FRAMEWORKS, SampleAppError
+from sample_apps.demo._impact import impact_report
 from sample_apps.demo._render import render
 from sample_apps.demo._run import run_demo
 from sample_apps.demo._style import Style, wants_colour
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(json.dumps(run.raw, indent=2) + "\n")
         else:
             sys.stdout.write(render(run, Style(wants_colour(arguments.color, sys.stdout))))
+            sys.stdout.write("\n" + impact_report(run.raw))
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader left early (`... --json | head`); keep Python from failing on the final flush.

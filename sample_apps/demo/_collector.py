@@ -23,7 +23,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from ff_otel._semconv import METRIC_REQUEST_DURATION
+from ff_otel.integration import semconv
 from sample_apps.demo._records import ExportedLog, ExportedSpan, ImpactSeries, impact_of, logs_of, spans_of
 
 
@@ -107,7 +107,7 @@ class Collector:
                 self._raw_logs.extend(MessageToDict(logs).get("resourceLogs", []))
             return ExportLogsServiceResponse().SerializeToString()
         if path == "/v1/metrics":
-            series = impact_of(ExportMetricsServiceRequest.FromString(body), METRIC_REQUEST_DURATION)
+            series = impact_of(ExportMetricsServiceRequest.FromString(body), semconv.METRIC_REQUEST_DURATION)
             with self._lock:
                 for one in series:
                     key = tuple(sorted(one.attributes.items()))

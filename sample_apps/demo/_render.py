@@ -6,20 +6,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ff_otel._semconv import (
-    CONTEXT_ID,
-    ERROR_TYPE,
-    EVALUATION_EVENT,
-    KEY,
-    METRIC_REQUEST_DURATION,
-    RESULT_REASON,
-    RESULT_VALUE,
-    RESULT_VARIANT,
-    SET_ID,
-    SUMMARY_EVALUATION_COUNT,
-    SUMMARY_FLAG_COUNT,
-    VERSION,
-)
+from ff_otel.integration import semconv
 from sample_apps.common.flags import FLAGS_FILE
 from sample_apps.demo._app_process import PROJECT_ROOT
 from sample_apps.demo._records import SPAN_KIND_SERVER, ExportedSpan
@@ -42,11 +29,11 @@ def render(run: DemoRun, style: Style) -> str:
 def _header(run: DemoRun, style: Style) -> Iterator[str]:
     name = FRAMEWORK_NAMES.get(run.framework, run.framework)
     yield style(f"ff-otel demo: the {name} sample app at {run.base_url}", "bold")
-    flag_set = next((event for span in run.spans for event in _flag_events(span) if SET_ID in event), None)
+    flag_set = next((event for span in run.spans for event in _flag_events(span) if semconv.SET_ID in event), None)
     flags_file = FLAGS_FILE.relative_to(PROJECT_ROOT) if FLAGS_FILE.is_relative_to(PROJECT_ROOT) else FLAGS_FILE
     described = f"flagd, offline, from {flags_file}"
     if flag_set is not None:
-        described += f" (flag set {flag_set[SET_ID]}, version {flag_set.get(VERSION, '?')})"
+        described += f" (flag set {flag_set[semconv.SET_ID]}, version {flag_set.get(semconv.VERSION, '?')})"
     yield style(f"flags:     {described}", "dim")
     yield style("telemetry: OpenTelemetry SDK, OTLP/HTTP to the demo's own collector", "dim")
     yield ""
@@ -89,21 +76,21 @@ def _span_tree(span: ExportedSpan, trace: list[ExportedSpan], indent: str, last:
 def _describe_span(span: ExportedSpan, style: Style) -> str:
     kind = "server span" if span.kind == SPAN_KIND_SERVER else "span"
     parts = [style(span.name, "bold"), style(f"{kind}, {span.duration_ms:.1f} ms", "dim")]
-    evaluations = span.attributes.get(SUMMARY_EVALUATION_COUNT)
+    evaluations = span.attributes.get(semconv.SUMMARY_EVALUATION_COUNT)
     if evaluations:
-        flags = span.attributes.get(SUMMARY_FLAG_COUNT, 0)
+        flags = span.attributes.get(semconv.SUMMARY_FLAG_COUNT, 0)
         parts.append(style(f"summary: {_count(flags, 'flag')}, {_count(evaluations, 'evaluation')}", "dim"))
     return "  ".join(parts)
 
 
 def _describe_event(attributes: Mapping[str, Any], style: Style) -> str:
-    key = str(attributes.get(KEY, "?"))
-    variant = attributes.get(RESULT_VARIANT)
+    key = str(attributes.get(semconv.KEY, "?"))
+    variant = attributes.get(semconv.RESULT_VARIANT)
     if variant is None:
-        variant = attributes.get(RESULT_VALUE, "-")
-    error = attributes.get(ERROR_TYPE)
-    reason = f"error: {error}" if error else str(attributes.get(RESULT_REASON, "-"))
-    context_id = _short(str(attributes.get(CONTEXT_ID, "(none)")))
+        variant = attributes.get(semconv.RESULT_VALUE, "-")
+    error = attributes.get(semconv.ERROR_TYPE)
+    reason = f"error: {error}" if error else str(attributes.get(semconv.RESULT_REASON, "-"))
+    context_id = _short(str(attributes.get(semconv.CONTEXT_ID, "(none)")))
     return (
         f"{style(f'{key:<{_KEY_WIDTH}}', 'bold')} {style(f'{variant!s:<{_VARIANT_WIDTH}}', 'green')} "
         f"{style(f'{reason:<{_REASON_WIDTH}}', 'red' if error else 'yellow')} {style(context_id, 'magenta')}"
@@ -111,7 +98,7 @@ def _describe_event(attributes: Mapping[str, Any], style: Style) -> str:
 
 
 def _logs(run: DemoRun, style: Style) -> Iterator[str]:
-    records = [record for record in run.logs if record.event_name == EVALUATION_EVENT]
+    records = [record for record in run.logs if record.event_name == semconv.EVALUATION_EVENT]
     yield style("Outside requests: flag evaluations of the start-up job, recorded as log records", "bold")
     if not records:
         yield style("    (none)", "yellow")
@@ -122,15 +109,17 @@ def _logs(run: DemoRun, style: Style) -> Iterator[str]:
 
 
 def _impact(run: DemoRun, style: Style) -> Iterator[str]:
-    yield style(f"Flag impact: each request's duration and errors per variant ({METRIC_REQUEST_DURATION})", "bold")
+    yield style(
+        f"Flag impact: each request's duration and errors per variant ({semconv.METRIC_REQUEST_DURATION})", "bold"
+    )
     totals: dict[tuple[str, str], list[float]] = {}  # (flag, variant) -> [requests, seconds, errors]
     for series in run.impact:
-        flag = str(series.attributes.get(KEY, "?"))
-        variant = str(series.attributes.get(RESULT_VARIANT, "(no variant)"))
+        flag = str(series.attributes.get(semconv.KEY, "?"))
+        variant = str(series.attributes.get(semconv.RESULT_VARIANT, "(no variant)"))
         total = totals.setdefault((flag, variant), [0, 0.0, 0])
         total[0] += series.count
         total[1] += series.seconds
-        total[2] += series.count if ERROR_TYPE in series.attributes else 0
+        total[2] += series.count if semconv.ERROR_TYPE in series.attributes else 0
     if not totals:
         yield style("    (none: no request evaluated an impact flag)", "yellow")
     for (flag, variant), (requests, seconds, errors) in sorted(totals.items()):
@@ -145,7 +134,7 @@ def _impact(run: DemoRun, style: Style) -> Iterator[str]:
 
 def _footer(run: DemoRun, style: Style) -> Iterator[str]:
     events = sum(len(list(_flag_events(span))) for span in run.spans)
-    logs = sum(1 for record in run.logs if record.event_name == EVALUATION_EVENT)
+    logs = sum(1 for record in run.logs if record.event_name == semconv.EVALUATION_EVENT)
     yield style(
         f"{_count(len(run.hits), 'request')}, {_count(events, 'flag event')} on spans, {_count(logs, 'log record')}, "
         f"in {run.seconds:.1f} s.",
@@ -155,7 +144,7 @@ def _footer(run: DemoRun, style: Style) -> Iterator[str]:
 
 
 def _flag_events(span: ExportedSpan) -> Iterator[Mapping[str, Any]]:
-    return (event.attributes for event in span.events if event.name == EVALUATION_EVENT)
+    return (event.attributes for event in span.events if event.name == semconv.EVALUATION_EVENT)
 
 
 def _has_flags(span: ExportedSpan, trace: list[ExportedSpan]) -> bool:
