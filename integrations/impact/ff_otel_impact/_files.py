@@ -71,7 +71,7 @@ def aggregate_files(paths: Sequence[Path], query: ImpactQuery, progress: Progres
 def _load(connection: Any, path: Path, copy: Path, progress: Progress | None, done: int) -> list[str]:
     import duckdb
 
-    compression = "gzip" if is_gzip(path) else "none"
+    compression = "gzip" if is_gzip(path) else "uncompressed"
     try:
         _insert(connection, path, compression, progress, done)
     except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as error:
@@ -82,7 +82,7 @@ def _load(connection: Any, path: Path, copy: Path, progress: Progress | None, do
         return []
     messages = salvage(path, copy)
     try:
-        _insert(connection, copy, "none", None, done)
+        _insert(connection, copy, "uncompressed", None, done)
     except duckdb.Error as error:
         return [*messages, f"{path}: could not be read ({_first_line(error)})"]
     return messages or [f"{path}: read line by line after DuckDB refused it ({refused})"]
