@@ -70,12 +70,18 @@ class AdapterOptions:
 ADAPTER_OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(AdapterOptions))
 
 
-def split_options(values: Mapping[str, Any]) -> tuple[Options, AdapterOptions]:
+def split_options(
+    values: Mapping[str, Any], *, default_secret_key: str | bytes | None = None
+) -> tuple[Options, AdapterOptions]:
     """Core and adapter options from one mapping; an unknown name raises TypeError naming it.
 
-    Usage: ``options, adapter_options = split_options(settings.FF_OTEL)``
+    `default_secret_key` (the framework's own secret) is the `secret_key` when the mapping gives none.
+
+    Usage: ``options, adapter_options = split_options(settings.FF_OTEL, default_secret_key=settings.SECRET_KEY)``
     """
     reject_unknown(values, OPTION_NAMES | ADAPTER_OPTION_NAMES)
+    if values.get("secret_key") is None and default_secret_key:
+        values = {**values, "secret_key": default_secret_key}
     core = Options(**{k: v for k, v in values.items() if k in OPTION_NAMES})
     adapter = AdapterOptions(**{k: v for k, v in values.items() if k in ADAPTER_OPTION_NAMES})
     return core, adapter

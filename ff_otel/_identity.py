@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
-from collections.abc import Mapping
+import secrets
+from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal
 
 IdentityKind = Literal["user", "session", "anonymous"]
@@ -60,3 +61,34 @@ def pseudonymize(value: str, secret_key: str | bytes, purpose: str = CONTEXT_ID_
     secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
     key = hashlib.sha256(purpose.encode() + secret).digest()
     return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+
+
+ANONYMOUS_ID_KEY = "_ff_otel_anonymous_id"
+"""The session key under which `persist_anonymous_id` keeps a visitor's random id, in every web adapter."""
+
+
+def visitor_identity(
+    user_id: object,
+    *,
+    session: MutableMapping[str, Any] | None,
+    session_key: str | None,
+    secret_key: str | bytes | None,
+    persist_anonymous_id: bool,
+) -> Identity | None:
+    """Who a request is for, by the rule every web adapter follows: the user, else the session, else nobody.
+
+    `user_id` is the authenticated user's id (None or "" when there is none). With `persist_anonymous_id`, a
+    writable `session` keeps a random id for the visitor, created only when the session has no `session_key`
+    of its own yet, so the id a new visitor gets on the first request is the one it keeps. Otherwise the
+    server-side `session_key` identifies the visitor. Session ids are always hashed (`Identity.session`).
+    """
+    if user_id is not None and user_id != "":
+        return Identity.user(user_id)
+    if persist_anonymous_id and session is not None:
+        stored = session.get(ANONYMOUS_ID_KEY)
+        if not (isinstance(stored, str) and stored) and not session_key:
+            # Storing it makes the framework create the session and send its cookie.
+            stored = session[ANONYMOUS_ID_KEY] = secrets.token_hex(16)
+        if isinstance(stored, str) and stored:
+            return Identity.session(stored, secret_key)
+    return Identity.session(session_key, secret_key) if session_key else None

@@ -128,6 +128,11 @@ class RequestScope:
         if self.state is not None:
             self.state.span = span
 
+    @property
+    def measured(self) -> bool:
+        """True when the request's end is recorded for impact flags (`end()` does something)."""
+        return self._impact is not None
+
     def resolve(self) -> None:
         """Look the identity up now rather than at the first evaluation (before async code that cannot)."""
         self.identity.resolve()

@@ -19,7 +19,7 @@ import contextlib
 from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
 from ff_otel._context import current_layer, forget_loose_context
-from ff_otel._identity import SESSION_ID_PURPOSE
+from ff_otel._identity import ANONYMOUS_ID_KEY, SESSION_ID_PURPOSE, visitor_identity
 from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, activate_defaults, killed
 from ff_otel._option_sources import (
@@ -37,9 +37,11 @@ from ff_otel._urls import ExcludedUrls
 # A server span needs opentelemetry-instrumentation-wsgi / -asgi, which the web adapters' extras bring; a vendor
 # integration alone works without them.
 with contextlib.suppress(ImportError):
+    from ff_otel._served_request import ServedRequest, WebRequests
     from ff_otel._server_span import ServerSpan, ServerSpans, name_after_route, span_method
 
 __all__ = [
+    "ANONYMOUS_ID_KEY",
     "PREFIX",
     "SESSION_ID_PURPOSE",
     "AdapterOptions",
@@ -49,9 +51,11 @@ __all__ = [
     "IdentityLookup",
     "ImportedCallable",
     "RequestScope",
+    "ServedRequest",
     "ServerSpan",
     "ServerSpans",
     "SyncStream",
+    "WebRequests",
     "activate",
     "activate_defaults",
     "call_safely",
@@ -68,4 +72,5 @@ __all__ = [
     "split_options",
     "track_openfeature_evaluations",
     "variable_name",
+    "visitor_identity",
 ]

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 
 import ff_otel
-from ff_otel_django._identity import ANONYMOUS_ID_KEY
+from ff_otel.integration import ANONYMOUS_ID_KEY
 from tests.conftest import Telemetry
 from tests.django.conftest import DjangoSettings, Site
 from tests.django.spans import context_ids, everything_exported, server_span

@@ -9,8 +9,8 @@ from cachelib import SimpleCache
 from flask_session import Session  # type: ignore[import-untyped]
 
 import ff_otel
+from ff_otel.integration import ANONYMOUS_ID_KEY
 from ff_otel_flask import FeatureFlags
-from ff_otel_flask._identity import ANONYMOUS_ID_KEY
 from tests.conftest import Telemetry
 from tests.flask.apps import SECRET_KEY, create_app, create_bare_app
 

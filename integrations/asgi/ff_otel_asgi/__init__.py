@@ -21,8 +21,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError(f'ff_otel_asgi needs the "fastapi" extra: pip install "ff-otel[fastapi]" ({error})') from error
 
 from ff_otel import identify
-from ff_otel.integration import activate_defaults
-from ff_otel_asgi._identity import ANONYMOUS_ID_SESSION_KEY
+from ff_otel.integration import ANONYMOUS_ID_KEY, activate_defaults
 from ff_otel_asgi._middleware import FeatureFlagMiddleware
 
 # Starlette builds its middleware stack, and so creates FeatureFlagMiddleware, only at the first request or
@@ -30,5 +29,8 @@ from ff_otel_asgi._middleware import FeatureFlagMiddleware
 # what is evaluated before that (at module level, in the lifespan) as log records; the middleware's options take
 # over once it is created.
 activate_defaults()
+
+ANONYMOUS_ID_SESSION_KEY = ANONYMOUS_ID_KEY
+"""Where `persist_anonymous_id=True` keeps a visitor's random id in `scope["session"]`."""
 
 __all__ = ["ANONYMOUS_ID_SESSION_KEY", "FeatureFlagMiddleware", "identify"]

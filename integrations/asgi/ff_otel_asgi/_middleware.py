@@ -1,7 +1,8 @@
-"""The ASGI middleware: one request scope per HTTP request or WebSocket connection."""
+"""The ASGI middleware: one served request per HTTP request or WebSocket connection."""
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, get_host_port_url_tuple
@@ -9,8 +10,8 @@ from opentelemetry.trace import INVALID_SPAN
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ff_otel.integration import ExcludedUrls, RequestScope, activate, split_options
-from ff_otel_asgi._identity import find_identity
+from ff_otel import Identity
+from ff_otel.integration import ServedRequest, WebRequests, activate, split_options, visitor_identity
 from ff_otel_asgi._spans import current_request_span, is_server_span, traces_itself
 
 _HANDLED = ("http", "websocket")
@@ -34,24 +35,22 @@ class FeatureFlagMiddleware:
             app = options.pop("app", None)
             if app is None:
                 raise TypeError("FeatureFlagMiddleware needs the ASGI application it wraps")
-        core, adapter = split_options(options)
+        core, self.options = split_options(options)
         self.app: ASGIApp = app
-        self.options = adapter
-        self._core = core
-        self._secret_key = core.secret_key
         self._active = activate(core).active  # False under the kill switch: every request passes straight through
         # OpenTelemetry's FastAPI and Starlette instrumentations read different variables; honour both.
-        excluded = (ExcludedUrls.from_option(adapter.excluded_urls, name) for name in ("FASTAPI", "STARLETTE"))
-        self._excluded = tuple(patterns for patterns in excluded if patterns)
+        self._requests = WebRequests("ff_otel_asgi", core, self.options, frameworks=("FASTAPI", "STARLETTE"))
         self._traced: ASGIApp | None = None
-        if adapter.start_span:
+        if self.options.start_span:
             self._traced = OpenTelemetryMiddleware(
                 self._handle, tracer_provider=core.tracer_provider, meter_provider=core.meter_provider
             )
         self._app_traces_itself: bool | None = None  # decided at the first request, once the app is built
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not self._active or scope["type"] not in _HANDLED or self._is_excluded(scope):
+        # The same URL that OpenTelemetry's ASGI middleware matches its own exclusions against.
+        url = lambda: get_host_port_url_tuple(scope)[2]  # type: ignore[no-untyped-call]  # noqa: E731
+        if not self._active or scope["type"] not in _HANDLED or self._requests.excludes(url):
             await self.app(scope, receive, send)
         elif self._traced is None or current_request_span() is not None or self._wrapped_app_traces():
             await self._handle(scope, receive, send)
@@ -59,39 +58,29 @@ class FeatureFlagMiddleware:
             await self._traced(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        connection = Request(scope) if scope["type"] == "http" else HTTPConnection(scope)
-        request_scope = RequestScope(
-            connection,
-            find_identity=lambda: find_identity(scope, self._secret_key, self.options.persist_anonymous_id),
-            options=self.options,
-            core=self._core,
+        secret_key, persist = self._requests.core.secret_key, self.options.persist_anonymous_id
+        served = self._requests.serve(
+            Request(scope) if scope["type"] == "http" else HTTPConnection(scope),
+            find_identity=lambda: _find_identity(scope, secret_key, persist),
+            method=scope.get("method"),
+            route=lambda: getattr(scope.get("route"), "path", None),  # the template of the route the router matched
             # None when the server span starts further in: the response start tells which it is.
             span=current_request_span(),
+            # An outer middleware may still evaluate flags for this user on the way out; the identity ends with
+            # the request's task.
+            linger=True,
         )
-        request_scope.__enter__()
-        try:
-            measured = bool(self.options.impact_flags)
-            if (request_scope.state is None and not measured) or scope["type"] != "http":
+        with served:
+            if (served.scope.state is None and not served.scope.measured) or scope["type"] != "http":
                 await self.app(scope, receive, send)
                 return
-            response = _Response(request_scope, scope, send, measured)
+            response = _Response(served, send)
             try:
                 await self.app(scope, receive, response.send)
             except BaseException as error:
-                response.end(error)
+                served.finish(response.status_code, error=error)
                 raise
-            response.end(None)
-        finally:
-            # An outer middleware may still evaluate flags for this user on the way out; the identity ends with
-            # the request's task.
-            request_scope.close(linger=True)
-
-    def _is_excluded(self, scope: Scope) -> bool:
-        if not self._excluded:
-            return False
-        # The same URL that OpenTelemetry's ASGI middleware matches its own exclusions against.
-        url: str = get_host_port_url_tuple(scope)[2]  # type: ignore[no-untyped-call]
-        return any(excluded.excludes(url) for excluded in self._excluded)
+            served.finish(response.status_code)
 
     def _wrapped_app_traces(self) -> bool:
         if self._app_traces_itself is None:
@@ -105,33 +94,56 @@ class _Response:
     FastAPI's own tracing ends its server span right after that chunk; closing the scope writes the summary again.
     """
 
-    __slots__ = ("_measured", "_request_scope", "_scope", "_send", "status_code")
+    __slots__ = ("_send", "_served", "status_code")
 
-    def __init__(self, request_scope: RequestScope, scope: Scope, send: Send, measured: bool) -> None:
-        self._request_scope = request_scope
-        self._scope = scope
+    def __init__(self, served: ServedRequest, send: Send) -> None:
+        self._served = served
         self._send = send
-        self._measured = measured
         self.status_code: int | None = None
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
         last = (kind == "http.response.body" and not message.get("more_body")) or kind == "http.response.pathsend"
+        scope = self._served.scope
         if kind == "http.response.start":
             self.status_code = message.get("status")
-            if self._request_scope.span is INVALID_SPAN:
+            if scope.span is INVALID_SPAN:
                 span = current_request_span()
                 if span is not None and is_server_span(span):
-                    self._request_scope.span = span
+                    scope.span = span
         elif last:
-            self._request_scope.write_summary()
+            scope.write_summary()
         await self._send(message)
         # A 5xx ends when the application returns instead, so that the exception behind it, if any, is known.
         if last and (self.status_code or 0) < 500:
-            self.end(None)
+            self._served.finish(self.status_code)
 
-    def end(self, error: BaseException | None) -> None:
-        """The request is over (its impact is recorded once, whichever call comes first)."""
-        if self._measured:
-            route = getattr(self._scope.get("route"), "path", None)  # the template of the route the router matched
-            self._request_scope.end(self._scope.get("method"), route, self.status_code, error)
+
+def _find_identity(scope: Scope, secret_key: str | bytes | None, persist: bool) -> Identity | None:
+    """The user in `scope["user"]` (its `identity`, `id` or `username`), else an anonymous id kept in the session.
+
+    Starlette's session is a signed cookie with no server-side key to hash, so only an id of our own will do.
+    """
+    user = scope.get("user")
+    authenticated = user is not None and getattr(user, "is_authenticated", False) is True
+    session = scope.get("session")
+    return visitor_identity(
+        _user_id(user) if authenticated else None,
+        session=session if isinstance(session, MutableMapping) else None,
+        session_key=None,
+        secret_key=secret_key,
+        persist_anonymous_id=persist,
+    )
+
+
+def _user_id(user: object) -> object | None:
+    # Starlette's BaseUser raises NotImplementedError for `identity` unless a subclass defines it; its SimpleUser
+    # has only `username` in older Starlette releases.
+    for name in ("identity", "id", "username"):
+        try:
+            value: object = getattr(user, name, None)
+        except NotImplementedError:
+            continue
+        if value is not None and value != "":
+            return value
+    return None

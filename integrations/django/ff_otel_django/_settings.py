@@ -23,9 +23,6 @@ def load_options() -> tuple[Options, AdapterOptions]:
     if not isinstance(raw, Mapping):
         raise ImproperlyConfigured(f"settings.{SETTING_NAME} must be a dict of options, not {type(raw).__name__}")
     try:
-        values = resolve_dotted_paths(raw)
-        if values.get("secret_key") is None:
-            values["secret_key"] = settings.SECRET_KEY
-        return split_options(values)
+        return split_options(resolve_dotted_paths(raw), default_secret_key=settings.SECRET_KEY)
     except (TypeError, ValueError) as error:
         raise ImproperlyConfigured(f"settings.{SETTING_NAME}: {error}") from error

@@ -1,0 +1,164 @@
+"""One request as a web adapter serves it, from its server span to its end, the same way in every framework.
+
+`WebRequests` holds what one adapter's requests share (its options, URL exclusions and the server spans it may
+start); `serve()` gives a `ServedRequest`: the request's span (found or started), its `RequestScope`, and one
+`finish()` that names an owned span after the route, ends it with the response, and records the flag impact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+from opentelemetry.trace import Span
+
+from ff_otel._adapter_options import AdapterOptions
+from ff_otel._identity import Identity
+from ff_otel._options import Options
+from ff_otel._request import RequestScope
+from ff_otel._safe import call_safely
+from ff_otel._server_span import ServerSpan, ServerSpans
+from ff_otel._streaming import AsyncStream, SyncStream
+from ff_otel._urls import ExcludedUrls
+
+RouteLookup = Callable[[], "str | None"]
+"""The route template the framework matched (`/orders/<int:id>`), asked for when the request ends."""
+
+
+class ServedRequest:
+    """A request's span and scope; `with served:` binds both, and an exception out of the block ends the request.
+
+    Usage (inside an adapter)::
+
+        with served:
+            response = handle(request)
+        served.finish(response.status_code, reason=response.reason, headers=response.headers)
+    """
+
+    __slots__ = ("_activation", "_error", "_linger", "_method", "_route", "scope", "span")
+
+    def __init__(
+        self, scope: RequestScope, span: ServerSpan, *, method: str | None, route: RouteLookup, linger: bool = False
+    ) -> None:
+        self.scope = scope
+        self.span = span
+        self._method = method
+        self._route = route
+        self._linger = linger
+        self._error: BaseException | None = None
+        self._activation: contextlib.AbstractContextManager[object] | None = None
+
+    def __enter__(self) -> ServedRequest:
+        activation = self._activation = self.span.activated()
+        activation.__enter__()
+        self.scope.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        # With `linger`, code that still runs after the adapter (an outer middleware) keeps the identity.
+        self.scope.close(linger=self._linger)
+        activation, self._activation = self._activation, None
+        if activation is not None:
+            activation.__exit__(exc_type, exc, tb)
+        if exc is not None:
+            self.finish(None, error=exc)
+
+    def note_exception(self, error: BaseException) -> None:
+        """The exception a framework turned into a 5xx response: on an owned span, and as the impact's error."""
+        self.span.record_exception(error)
+        self._error = error
+
+    def finish(
+        self,
+        status: int | None,
+        *,
+        reason: str = "",
+        headers: list[tuple[str, str]] | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        """The response is sent: end an owned span, and record the request's flag impact. Only the first call counts.
+
+        A 5xx without `error` takes the exception `note_exception` saw, if any.
+        """
+        if not (self.span.owned or self.scope.measured):
+            return
+        route = call_safely("ff_otel could not read the request's route", self._route)
+        self.span.finish(method=self._method, route=route, status=status, reason=reason, headers=headers)
+        if error is None and status is not None and status >= 500:
+            error = self._error
+        self.scope.end(self._method, route, status, error)
+
+    def stream(
+        self, chunks: Iterable[Any] | AsyncIterable[Any], finish: Callable[[], None]
+    ) -> SyncStream | AsyncStream:
+        """A streamed body (sync or async) whose chunks run in the request's span and context; `finish` runs once,
+        after the last chunk or when the body is closed."""
+        if isinstance(chunks, AsyncIterable):
+            return AsyncStream(chunks, self._bind, finish)
+        return SyncStream(chunks, self._bind, finish)
+
+    def _bind(self) -> contextlib.AbstractContextManager[object]:
+        stack = contextlib.ExitStack()
+        stack.enter_context(self.span.activated())
+        stack.enter_context(self.scope)
+        return stack
+
+
+class WebRequests:
+    """What the requests of one web adapter share: its options, its excluded URLs and its server spans.
+
+    `frameworks` names the `OTEL_PYTHON_<FRAMEWORK>_EXCLUDED_URLS` variables read when `excluded_urls` is unset.
+
+    Usage::
+
+        requests = WebRequests("ff_otel_django", core_options, adapter_options, frameworks=("DJANGO",))
+        if not requests.excludes(lambda: request.build_absolute_uri()):
+            served = requests.serve(request, find_identity=..., method=..., route=..., carrier=request.META)
+    """
+
+    __slots__ = ("_excluded", "_spans", "core", "options")
+
+    def __init__(
+        self, instrumentation: str, core: Options, options: AdapterOptions, *, frameworks: Sequence[str]
+    ) -> None:
+        self.core = core
+        self.options = options
+        excluded = (ExcludedUrls.from_option(options.excluded_urls, framework) for framework in frameworks)
+        self._excluded = tuple(patterns for patterns in excluded if patterns)
+        self._spans = ServerSpans(
+            instrumentation,
+            tracer_provider=core.tracer_provider,
+            meter_provider=core.meter_provider,
+            enabled=options.start_span,
+        )
+
+    def excludes(self, url: Callable[[], str]) -> bool:
+        """True when the request's URL (built only if some pattern is set) is excluded."""
+        if not self._excluded:
+            return False
+        built = url()
+        return any(excluded.excludes(built) for excluded in self._excluded)
+
+    def serve(
+        self,
+        request: object,
+        *,
+        find_identity: Callable[[], Identity | None],
+        method: str | None,
+        route: RouteLookup,
+        carrier: Mapping[str, Any] | None = None,
+        asgi: bool = False,
+        span: Span | None = None,
+        linger: bool = False,
+    ) -> ServedRequest:
+        """The request's `ServedRequest`. With a `carrier` (the WSGI environ or ASGI scope) its server span is the
+        current one or one started here; without, `span` (or none yet) is the span its summary goes to."""
+        server_span = ServerSpan(span) if carrier is None else self._spans.begin(carrier, asgi=asgi, method=method)
+        scope = RequestScope(
+            request, find_identity=find_identity, options=self.options, span=server_span.span, core=self.core
+        )
+        return ServedRequest(scope, server_span, method=method, route=route, linger=linger)
