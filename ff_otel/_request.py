@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from opentelemetry.trace import INVALID_SPAN, Span
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, get_current_span
 
 from ff_otel._adapter_options import AdapterOptions
 from ff_otel._context import Binding, LazyIdentity, bind_identity, linger_identity
@@ -127,6 +127,16 @@ class RequestScope:
     def span(self, span: Span) -> None:
         if self.state is not None:
             self.state.span = span
+
+    def adopt_current_span(self, *, server_only: bool = False) -> None:
+        """Take the current span as the one the summary goes to, unless it has one (or with `server_only`, unless
+        the current span is not of kind SERVER): for adapters whose span starts inside them."""
+        state = self.state
+        if state is None or state.span is not INVALID_SPAN:
+            return
+        span = get_current_span()
+        if span.get_span_context().is_valid and (not server_only or getattr(span, "kind", None) is SpanKind.SERVER):
+            state.span = span
 
     @property
     def measured(self) -> bool:

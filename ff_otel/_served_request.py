@@ -8,14 +8,14 @@ start); `serve()` gives a `ServedRequest`: the request's span (found or started)
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from opentelemetry.trace import Span
 
 from ff_otel._adapter_options import AdapterOptions
-from ff_otel._identity import Identity
+from ff_otel._identity import Identity, visitor_identity
 from ff_otel._options import Options
 from ff_otel._request import RequestScope
 from ff_otel._safe import call_safely
@@ -37,7 +37,7 @@ class ServedRequest:
         served.finish(response.status_code, reason=response.reason, headers=response.headers)
     """
 
-    __slots__ = ("_activation", "_error", "_linger", "_method", "_route", "scope", "span")
+    __slots__ = ("_activation", "_error", "_linger", "_method", "_route", "error", "scope", "span", "status_code")
 
     def __init__(
         self, scope: RequestScope, span: ServerSpan, *, method: str | None, route: RouteLookup, linger: bool = False
@@ -48,6 +48,10 @@ class ServedRequest:
         self._route = route
         self._linger = linger
         self._error: BaseException | None = None
+        self.status_code: int | None = None
+        """The response's status, for adapters that learn it before the request ends (see `end`)."""
+        self.error: BaseException | None = None
+        """The exception that ended the request unhandled, if any (see `end`)."""
         self._activation: contextlib.AbstractContextManager[object] | None = None
 
     def __enter__(self) -> ServedRequest:
@@ -91,6 +95,11 @@ class ServedRequest:
         if error is None and status is not None and status >= 500:
             error = self._error
         self.scope.end(self._method, route, status, error)
+
+    def end(self) -> None:
+        """`finish` with the `status_code` and `error` noted so far, then close the scope: the request is over."""
+        self.finish(self.status_code, error=self.error)
+        self.scope.close()
 
     def stream(
         self, chunks: Iterable[Any] | AsyncIterable[Any], finish: Callable[[], None]
@@ -142,6 +151,18 @@ class WebRequests:
             return False
         built = url()
         return any(excluded.excludes(built) for excluded in self._excluded)
+
+    def visitor(
+        self, user_id: object, *, session: MutableMapping[str, Any] | None, session_key: str | None = None
+    ) -> Identity | None:
+        """`visitor_identity` with this adapter's `secret_key` and `persist_anonymous_id`."""
+        return visitor_identity(
+            user_id,
+            session=session,
+            session_key=session_key,
+            secret_key=self.core.secret_key,
+            persist_anonymous_id=self.options.persist_anonymous_id,
+        )
 
     def serve(
         self,

@@ -6,13 +6,12 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, get_host_port_url_tuple
-from opentelemetry.trace import INVALID_SPAN
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ff_otel import Identity
-from ff_otel.integration import ServedRequest, WebRequests, activate, split_options, visitor_identity
-from ff_otel_asgi._spans import current_request_span, is_server_span, traces_itself
+from ff_otel.integration import ServedRequest, WebRequests, activate, split_options
+from ff_otel_asgi._spans import current_request_span, traces_itself
 
 _HANDLED = ("http", "websocket")
 
@@ -58,10 +57,9 @@ class FeatureFlagMiddleware:
             await self._traced(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        secret_key, persist = self._requests.core.secret_key, self.options.persist_anonymous_id
         served = self._requests.serve(
             Request(scope) if scope["type"] == "http" else HTTPConnection(scope),
-            find_identity=lambda: _find_identity(scope, secret_key, persist),
+            find_identity=lambda: _visitor(self._requests, scope),
             method=scope.get("method"),
             route=lambda: getattr(scope.get("route"), "path", None),  # the template of the route the router matched
             # None when the server span starts further in: the response start tells which it is.
@@ -107,10 +105,7 @@ class _Response:
         scope = self._served.scope
         if kind == "http.response.start":
             self.status_code = message.get("status")
-            if scope.span is INVALID_SPAN:
-                span = current_request_span()
-                if span is not None and is_server_span(span):
-                    scope.span = span
+            scope.adopt_current_span(server_only=True)
         elif last:
             scope.write_summary()
         await self._send(message)
@@ -119,20 +114,15 @@ class _Response:
             self._served.finish(self.status_code)
 
 
-def _find_identity(scope: Scope, secret_key: str | bytes | None, persist: bool) -> Identity | None:
+def _visitor(requests: WebRequests, scope: Scope) -> Identity | None:
     """The user in `scope["user"]` (its `identity`, `id` or `username`), else an anonymous id kept in the session.
 
     Starlette's session is a signed cookie with no server-side key to hash, so only an id of our own will do.
     """
-    user = scope.get("user")
+    user, session = scope.get("user"), scope.get("session")
     authenticated = user is not None and getattr(user, "is_authenticated", False) is True
-    session = scope.get("session")
-    return visitor_identity(
-        _user_id(user) if authenticated else None,
-        session=session if isinstance(session, MutableMapping) else None,
-        session_key=None,
-        secret_key=secret_key,
-        persist_anonymous_id=persist,
+    return requests.visitor(
+        _user_id(user) if authenticated else None, session=session if isinstance(session, MutableMapping) else None
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
@@ -13,11 +13,8 @@ from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
 from ff_otel import Identity
-from ff_otel.integration import ServedRequest, WebRequests, activate, forget_loose_context, visitor_identity
-from ff_otel_django._settings import load_options
-
-GetResponse = Callable[[HttpRequest], HttpResponseBase]
-AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+from ff_otel.integration import ServedRequest, WebRequests, activate, forget_loose_context
+from ff_otel_django.apps import load_options
 
 _SERVED_ATTRIBUTE = "_ff_otel_served"  # where `process_view` and `process_exception` find the request's own
 
@@ -36,7 +33,7 @@ class FeatureFlagMiddleware:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response: GetResponse | AsyncGetResponse) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
@@ -52,32 +49,28 @@ class FeatureFlagMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        get_response: GetResponse = self.get_response  # type: ignore[assignment]
         served = self._serve(request)
         if served is None:
-            return get_response(request)
+            return self.get_response(request)
         with served:
-            response = get_response(request)
+            response = self.get_response(request)
         return _respond(response, served)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
-        get_response: AsyncGetResponse = self.get_response  # type: ignore[assignment]
         served = self._serve(request)
         if served is None:
-            return await get_response(request)
+            return await self.get_response(request)  # type: ignore[no-any-return]
         with served:
             if hasattr(request, "user"):
                 # Authentication ran before us: look the user up now, in a worker thread, because an async
                 # middleware or view further in may evaluate a flag where Django forbids the database.
                 await sync_to_async(served.scope.resolve)()
-            response = await get_response(request)
+            response = await self.get_response(request)
         return _respond(response, served)
 
     def process_view(self, request: HttpRequest, view: Callable[..., object], *_: object) -> None:
-        """Resolve the identity before an async view, which runs where Django forbids the database.
-
-        Django calls this after authentication, right before the view, synchronously (in a worker thread under ASGI).
-        """
+        """Resolve the identity before an async view, which runs where Django forbids the database (Django calls
+        this after authentication, right before the view, synchronously: in a worker thread under ASGI)."""
         served: ServedRequest | None = getattr(request, _SERVED_ATTRIBUTE, None)
         if served is not None and (self.is_async or iscoroutinefunction(view)):
             served.scope.resolve()
@@ -92,17 +85,14 @@ class FeatureFlagMiddleware:
         if self._requests.excludes(lambda: _url(request)):
             return None
         asgi = isinstance(request, ASGIRequest)
-        persist = self.options.persist_anonymous_id
-        secret_key = self._requests.core.secret_key
         served = self._requests.serve(
             request,
-            find_identity=lambda: _find_identity(request, secret_key, persist),
+            find_identity=lambda: _visitor(self._requests, request),
             method=request.method,
             route=lambda: _route(request),
             carrier=request.scope if asgi else request.META,  # type: ignore[attr-defined]
             asgi=asgi,
-            # Middleware listed before ours still runs on the way out and may evaluate flags for this user.
-            linger=True,
+            linger=True,  # middleware listed before ours still runs on the way out and may evaluate flags
         )
         setattr(request, _SERVED_ATTRIBUTE, served)
         return served
@@ -119,17 +109,11 @@ def _respond(response: HttpResponseBase, served: ServedRequest) -> HttpResponseB
     return response
 
 
-def _find_identity(request: HttpRequest, secret_key: str | bytes | None, persist: bool) -> Identity | None:
-    """The authenticated user, else the session; never creates a session unless `persist` says so."""
-    user = getattr(request, "user", None)
-    session = getattr(request, "session", None)
-    return visitor_identity(
-        user.pk if user is not None and user.is_authenticated else None,  # an unsaved user (pk None) is anonymous
-        session=session,
-        session_key=None if session is None else session.session_key,
-        secret_key=secret_key,
-        persist_anonymous_id=persist,
-    )
+def _visitor(requests: WebRequests, request: HttpRequest) -> Identity | None:
+    """The authenticated user, else the session; never creates a session unless `persist_anonymous_id` says so."""
+    user, session = getattr(request, "user", None), getattr(request, "session", None)
+    user_id = user.pk if user is not None and user.is_authenticated else None  # an unsaved user (pk None): anonymous
+    return requests.visitor(user_id, session=session, session_key=None if session is None else session.session_key)
 
 
 def _route(request: HttpRequest) -> str | None:

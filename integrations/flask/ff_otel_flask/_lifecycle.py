@@ -1,108 +1,175 @@
-"""One Flask request's ff-otel scope: opened in `before_request`, closed at teardown or when the body is sent."""
+"""One Flask app's requests: a scope opened at `request_started` and closed at teardown (a streamed body's when its
+last chunk is sent), and a WSGI wrapper that starts a server span when nothing else traces the request."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import flask
 from flask.globals import request_ctx
+from flask.sessions import NullSession
 from opentelemetry import trace
-from opentelemetry.semconv.attributes.http_attributes import HTTP_ROUTE
+from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
+from werkzeug.wsgi import ClosingIterator, get_current_url
 
 from ff_otel import Identity, Options
-from ff_otel.integration import AdapterOptions, ExcludedUrls, RequestScope
-from ff_otel_flask._identity import find_identity
+from ff_otel.integration import (
+    AdapterOptions,
+    ServedRequest,
+    SyncStream,
+    WebRequests,
+    forget_loose_context,
+    name_after_route,
+)
 
-ACTIVE_KEY = "ff_otel.request"
-"""The WSGI environ key holding the request's open scope."""
-OWN_SPAN_KEY = "ff_otel.own_span"
-"""Set in the WSGI environ when ff-otel started the request's server span."""
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+try:
+    from flask_login import current_user
+except ImportError:  # Flask-Login is optional
+    current_user = None
 
-class ActiveRequest:
-    """A request's open scope, the request context that opened it, and what its flag impact is recorded with."""
-
-    __slots__ = ("context", "error", "method", "route", "scope", "status_code", "streamed")
-
-    def __init__(self, context: object, scope: RequestScope, method: str, route: str | None) -> None:
-        self.context = context
-        self.scope = scope
-        self.streamed = False
-        self.method = method
-        self.route = route
-        self.status_code: int | None = None
-        self.error: BaseException | None = None
-
-    def close(self) -> None:
-        """The request is over: record its flag impact and close its scope."""
-        self.scope.end(self.method, self.route, self.status_code, self.error)
-        self.scope.close()
+# In the WSGI environ: the request's open `ServedRequest`, the request context that opened it (a copied context
+# tears down too), whether its body is streamed, and whether ff-otel started its server span.
+SERVED_KEY, CONTEXT_KEY = "ff_otel.request", "ff_otel.request_context"
+STREAMED_KEY, OWN_SPAN_KEY = "ff_otel.streamed", "ff_otel.own_span"
 
 
 class RequestLifecycle:
-    """The request hooks of one app: they bind each request's identity and span for the request's whole life."""
+    """ff-otel's request hooks and WSGI wrapper for one app (`FeatureFlags.init_app` makes it)."""
 
-    def __init__(self, adapter_options: AdapterOptions, options: Options) -> None:
-        self.adapter_options = adapter_options
-        self.options = options
-        self.secret_key = options.secret_key
-        self.excluded = ExcludedUrls.from_option(adapter_options.excluded_urls, "FLASK")
-
-    def find_identity(self) -> Identity | None:
-        return find_identity(self.secret_key, self.adapter_options.persist_anonymous_id)
+    def __init__(self, app: flask.Flask, core: Options, options: AdapterOptions) -> None:
+        self.requests = WebRequests("ff_otel_flask", core, options, frameworks=("FLASK",))
+        self._app = app
+        self._wsgi_app = app.wsgi_app
+        self._traced = OpenTelemetryMiddleware(
+            self._respond, tracer_provider=core.tracer_provider, meter_provider=core.meter_provider
+        )
+        self._lock = threading.Lock()
+        flask.request_started.connect(self.request_started, app, weak=False)
+        app.after_request(self.after_request)
+        app.teardown_request(self.teardown_request)
+        app.wsgi_app = self  # type: ignore[method-assign]
 
     def request_started(self, sender: object, **_: object) -> None:
         """Open the request's scope before any `before_request` hook runs, whichever was registered first."""
         request = flask.request
-        if self.excluded and self.excluded.excludes(request.url):
+        if self.requests.excludes(lambda: request.url):
             return
-        scope = RequestScope(
-            _current(request), find_identity=self.find_identity, options=self.adapter_options, core=self.options
+        route = None if request.url_rule is None else request.url_rule.rule  # matched when the context was pushed
+        if request.environ.get(OWN_SPAN_KEY):  # named after the path so far; HTTP conventions want the route
+            name_after_route(trace.get_current_span(), request.method, route)
+        served = self.requests.serve(
+            _current(request),
+            find_identity=lambda: _visitor(self.requests),
+            method=request.method,
+            route=lambda: route,
         )
-        scope.__enter__()
-        rule = request.url_rule  # matched when the request context was pushed
-        route = None if rule is None else rule.rule
-        request.environ[ACTIVE_KEY] = ActiveRequest(_current(request_ctx), scope, request.method, route)
-
-    def before_request(self) -> None:
-        """Give the scope the request's span, once FlaskInstrumentor's `before_request` has started it."""
-        request = flask.request
-        active: ActiveRequest | None = request.environ.get(ACTIVE_KEY)
-        if active is None:
-            return
-        span = trace.get_current_span()
-        rule = request.url_rule
-        if rule is not None and request.environ.get(OWN_SPAN_KEY):
-            # The WSGI middleware names its span after the path; the route is the name HTTP conventions want.
-            span.update_name(f"{request.method} {rule.rule}")
-            span.set_attribute(HTTP_ROUTE, rule.rule)
-        if span.get_span_context().is_valid:
-            active.scope.span = span
+        served.scope.__enter__()
+        request.environ.update({SERVED_KEY: served, CONTEXT_KEY: _current(request_ctx)})
 
     def after_request(self, response: flask.Response) -> flask.Response:
-        active = flask.request.environ.get(ACTIVE_KEY)
-        if active is not None:
-            active.status_code = response.status_code
-        if active is not None and response.is_streamed:
-            # The body is produced after teardown (Flask 3.1 even tears down twice around a streamed body):
-            # the WSGI wrapper closes the scope once the server has sent the last chunk. A generator streamed
-            # without `stream_with_context` runs with no request context, where the user cannot be looked up:
-            # look it up now, while it can be.
-            active.streamed = True
-            active.scope.resolve()
+        environ = flask.request.environ
+        served: ServedRequest | None = environ.get(SERVED_KEY)
+        if served is not None:
+            served.scope.adopt_current_span()  # FlaskInstrumentor's starts in its `before_request`
+            served.status_code = response.status_code
+            if response.is_streamed:
+                # The body is produced after teardown (Flask 3.1 even tears down twice around a streamed body):
+                # its scope closes once the server has sent the last chunk. A generator streamed without
+                # `stream_with_context` runs with no request context, where the user cannot be looked up: look it
+                # up now, while it can be.
+                environ[STREAMED_KEY] = True
+                served.scope.resolve()
         return response
 
     def teardown_request(self, error: BaseException | None) -> None:
         environ = flask.request.environ
-        active = environ.get(ACTIVE_KEY)
-        # A context copied by `copy_current_request_context` tears down too; only the original one owns the scope.
-        if active is None or active.context is not _current(request_ctx):
+        served: ServedRequest | None = environ.get(SERVED_KEY)
+        if served is None or environ.get(CONTEXT_KEY) is not _current(request_ctx):
             return
-        active.error = active.error or error  # a failed request's error page is streamed too: closed later
-        if active.streamed:
+        served.scope.adopt_current_span()
+        served.error = served.error or error  # a failed request's error page is streamed too: closed later
+        if not environ.get(STREAMED_KEY):
+            del environ[SERVED_KEY]
+            served.end()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        # What this request set outside any block (in a WSGI middleware around the app, say) ends with it, so it
+        # never reaches the next request served by this thread.
+        try:
+            if getattr(self._app, "_is_instrumented_by_opentelemetry", False) is True:  # FlaskInstrumentor's
+                self._teardown_before_instrumentors()
+            elif (
+                self.requests.options.start_span
+                # A span already current means OpenTelemetry's WSGI middleware (or another tracer) runs outside us.
+                and not trace.get_current_span().get_span_context().is_valid
+                and not self.requests.excludes(lambda: get_current_url(environ))
+            ):
+                environ[OWN_SPAN_KEY] = True
+                return ClosingIterator(self._traced(environ, start_response), forget_loose_context)
+            return ClosingIterator(self._respond(environ, start_response), forget_loose_context)
+        except BaseException:
+            forget_loose_context()
+            raise
+
+    def _respond(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = self._wsgi_app(environ, start_response)
+        served: ServedRequest | None = environ.pop(SERVED_KEY, None)
+        if served is None:  # closed at teardown already, or never opened
+            return body
+        # A streamed body: its scope closes when the server closes the body, inside the span that wraps it.
+        span = served.scope.span
+        if environ.get(OWN_SPAN_KEY) or span is None or not span.get_span_context().is_valid:
+            return ClosingIterator(body, served.end)
+        # FlaskInstrumentor ended its span and left the context before the body is sent: keep the chunks in that
+        # span's trace, so what they evaluate becomes log records linked to the request.
+        close_body: Callable[[], None] = getattr(body, "close", None) or (lambda: None)
+
+        def finish() -> None:
+            close_body()
+            served.end()
+
+        def bind() -> contextlib.AbstractContextManager[object]:
+            # Before Flask 3.1.2 the span is still current here, and the body's last chunk tears the request down,
+            # detaching it: binding it again would make it current once more after the response.
+            return contextlib.nullcontext() if trace.get_current_span() is span else trace.use_span(span)
+
+        return cast("Iterable[bytes]", SyncStream(body, bind, finish))
+
+    def _teardown_before_instrumentors(self) -> None:
+        """Keep our teardown hook after FlaskInstrumentor's in the app's list, so that it runs first (Flask runs
+        them in reverse) and writes the summary before that span ends; `instrument_app` after `init_app` puts
+        them the other way round."""
+        ours, theirs = self.teardown_request, getattr(self._app, "_teardown_request", None)
+        hooks = self._app.teardown_request_funcs.get(None, [])
+        if theirs not in hooks or ours not in hooks or hooks.index(ours) > hooks.index(theirs):
             return
-        del environ[ACTIVE_KEY]
-        active.close()
+        with self._lock:
+            hooks = [hook for hook in self._app.teardown_request_funcs[None] if hook != ours]
+            if theirs in hooks:
+                hooks.insert(hooks.index(cast("Any", theirs)) + 1, ours)
+                # A new list, so a request iterating the old one in another thread is not disturbed.
+                self._app.teardown_request_funcs[None] = hooks
+
+
+def _visitor(requests: WebRequests) -> Identity | None:
+    """The Flask-Login user, else a server-side session's id (Flask-Session and the like), else the anonymous id
+    kept in the session; in the current request context."""
+    user_id = None
+    if current_user is not None and hasattr(flask.current_app, "login_manager") and current_user.is_authenticated:
+        user_id = current_user.get_id()
+    session = flask.session
+    session_id = getattr(session, "sid", None) if session else None  # an empty session is not stored: its id changes
+    return requests.visitor(
+        user_id,
+        session=None if isinstance(session, NullSession) else session,
+        session_key=session_id if isinstance(session_id, str) else None,
+    )
 
 
 def _current(proxy: object) -> object:
