@@ -167,10 +167,11 @@ def bound_context_id(targeting_key: str | None) -> str | None:
     return None if layer is None else layer.context_id(targeting_key)
 
 
-def forget_loose_context() -> None:
+def forget_loose_context(*_: object, **__: object) -> None:
     """Drop a context the application set outside any ff-otel block, at the start of a new request.
 
-    Adapters call this where a request begins on a reused thread, so what one request set never reaches the next.
+    Adapters call this where a request begins on a reused thread, so what one request set never reaches the next;
+    it ignores its arguments, so a framework's signal can call it directly.
     """
     layer = _LAYER.get()
     if layer is not None and layer.loose:

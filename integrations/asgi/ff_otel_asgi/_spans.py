@@ -1,22 +1,17 @@
-"""Which span is a request's server span, and whether the wrapped application starts one of its own."""
+"""The current request span, and whether the wrapped application starts one of its own."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-from opentelemetry.trace import Span, SpanKind, get_current_span
+from opentelemetry.trace import Span, get_current_span
 
 
 def current_request_span() -> Span | None:
     """The current span when there is one: an outer instrumentation's server span, or FastAPI's own."""
     span = get_current_span()
     return span if span.get_span_context().is_valid else None
-
-
-def is_server_span(span: Span) -> bool:
-    """True for a span whose kind is SERVER (the API's Span does not expose the kind; the SDK's does)."""
-    return getattr(span, "kind", None) is SpanKind.SERVER
 
 
 def traces_itself(app: object) -> bool:

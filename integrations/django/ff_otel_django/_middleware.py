@@ -42,8 +42,8 @@ class FeatureFlagMiddleware:
         if not activate(core).active:
             raise MiddlewareNotUsed("ff_otel is turned off")  # the kill switch: Django drops the middleware
         # A reused thread must not carry what the previous request set outside any block into this one.
-        request_started.connect(_forget_loose_context, dispatch_uid="ff_otel.forget_loose_context")
-        request_finished.connect(_forget_loose_context, dispatch_uid="ff_otel.forget_lingering_context")
+        request_started.connect(forget_loose_context, dispatch_uid="ff_otel.forget_loose_context")
+        request_finished.connect(forget_loose_context, dispatch_uid="ff_otel.forget_lingering_context")
         self._requests = WebRequests("ff_otel_django", core, self.options, frameworks=("DJANGO",))
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -129,7 +129,3 @@ def _url(request: HttpRequest) -> str:
         return request.build_absolute_uri(request.path)
     except Exception:  # a disallowed Host header: Django answers 400 later, the path still tells
         return request.path
-
-
-def _forget_loose_context(**_: object) -> None:
-    forget_loose_context()

@@ -1,7 +1,4 @@
-"""The Django app: `settings.FF_OTEL` read in one place, ff-otel installed at start-up, and its system checks.
-
-Add "ff_otel_django" to INSTALLED_APPS to record evaluations from start-up on and to get the checks.
-"""
+"""The Django app ("ff_otel_django" in INSTALLED_APPS): `settings.FF_OTEL` read, ff-otel installed, system checks."""
 
 from __future__ import annotations
 
@@ -75,24 +72,13 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **_: Any) -> 
     for required in (SessionMiddleware, AuthenticationMiddleware):
         position = _first(classes, required)
         if position is not None and position > ours:
-            name = f"{required.__module__}.{required.__name__}"
-            messages.append(
-                checks.Warning(
-                    f"ff_otel_django.FeatureFlagMiddleware is listed before {name}.",
-                    hint="Flags evaluated by middleware listed between them see an anonymous visitor; "
-                    "list FeatureFlagMiddleware after it.",
-                    id="ff_otel_django.W001",
-                )
-            )
+            ahead = f"ff_otel_django.FeatureFlagMiddleware is listed before {required.__module__}.{required.__name__}."
+            hint = "Flags evaluated by middleware listed between them see an anonymous visitor; list ours after it."
+            messages.append(checks.Warning(ahead, hint=hint, id="ff_otel_django.W001"))
     if _SPAN_MIDDLEWARE in settings.MIDDLEWARE[ours:]:
-        messages.append(
-            checks.Warning(
-                "OpenTelemetry's Django middleware is listed after ff_otel_django.FeatureFlagMiddleware.",
-                hint="ff-otel then starts the server span itself and OpenTelemetry's becomes a child; "
-                "leave DjangoInstrumentor's default position (first).",
-                id="ff_otel_django.W002",
-            )
-        )
+        behind = "OpenTelemetry's Django middleware is listed after ff_otel_django.FeatureFlagMiddleware."
+        hint = "ff-otel then starts the server span itself and OpenTelemetry's becomes a child; list it first."
+        messages.append(checks.Warning(behind, hint=hint, id="ff_otel_django.W002"))
     return messages
 
 
