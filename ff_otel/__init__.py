@@ -16,7 +16,7 @@ from ff_otel._context import evaluation_context, identify
 from ff_otel._identity import Identity, pseudonymize
 from ff_otel._install import ENABLED_ENV, Installation, current_installation, install, uninstall
 from ff_otel._options import AttributeMapper, EventMutator, EventsMode, Options
-from ff_otel._record import record_evaluation
+from ff_otel._record_evaluation import record_evaluation
 from ff_otel._semconv import SemconvMode
 from ff_otel._version import __version__
 

@@ -22,10 +22,7 @@ def track() -> None:
     tracking = True
 
 
-Token = contextvars.Token
-
-
-def enter(flag_key: str) -> Token[str | None]:
+def enter(flag_key: str) -> contextvars.Token[str | None]:
     """Mark `flag_key` as being evaluated through OpenFeature until `leave(token)`."""
     return _FLAG_KEY.set(flag_key)
 

@@ -6,12 +6,16 @@ import dataclasses
 import logging
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 from openfeature.transaction_context import TransactionContextPropagator
 
 from ff_otel._context import ensure_propagator, restore_propagator_when_idle
 from ff_otel._hook import FeatureFlagHook
+from ff_otel._option_keywords import OptionKeywords, option_signature
 from ff_otel._options import Options
 from ff_otel._recorder import Recorder
 from ff_otel._recording_path import HookPath, RecordingPath, choose
@@ -68,7 +72,8 @@ def killed() -> bool:
     return os.environ.get(ENABLED_ENV, "true").strip().lower() in ("false", "0", "no", "off")
 
 
-def install(options: Options | None = None, **values: Any) -> Installation:
+@option_signature(Options)
+def install(options: Options | None = None, **values: Unpack[OptionKeywords]) -> Installation:
     """Start recording every OpenFeature evaluation, once, and return what was installed.
 
     ff-otel wraps the OpenFeature client's evaluation path (or, on an SDK release it does not know, registers a

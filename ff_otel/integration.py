@@ -22,6 +22,7 @@ from ff_otel._context import current_layer, forget_loose_context
 from ff_otel._identity import ANONYMOUS_ID_KEY, SESSION_ID_PURPOSE, visitor_identity
 from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, activate_defaults, killed
+from ff_otel._option_keywords import AdapterOptionKeywords, OptionKeywords, option_signature
 from ff_otel._option_sources import (
     PREFIX,
     ImportedCallable,
@@ -44,12 +45,14 @@ __all__ = [
     "ANONYMOUS_ID_KEY",
     "PREFIX",
     "SESSION_ID_PURPOSE",
+    "AdapterOptionKeywords",
     "AdapterOptions",
     "AsyncStream",
     "ContextBuilder",
     "ExcludedUrls",
     "IdentityLookup",
     "ImportedCallable",
+    "OptionKeywords",
     "RequestScope",
     "ServedRequest",
     "ServerSpan",
@@ -63,6 +66,7 @@ __all__ = [
     "forget_loose_context",
     "killed",
     "name_after_route",
+    "option_signature",
     "options_from_environ",
     "report",
     "request_in_flight",

@@ -150,7 +150,7 @@ def test_no_context_is_left_over_after_a_request(telemetry: Telemetry) -> None:
 
 def test_an_unknown_option_is_rejected_by_name() -> None:
     with pytest.raises(TypeError, match="'semconf'"):
-        FeatureFlagMiddleware(Starlette(), semconf="both")
+        FeatureFlagMiddleware(Starlette(), semconf="both")  # type: ignore[call-arg]
 
 
 def test_core_options_pass_through_to_the_recorder(telemetry: Telemetry) -> None:

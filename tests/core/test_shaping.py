@@ -133,7 +133,7 @@ def test_a_callback_that_raises_or_returns_garbage_is_logged_once_and_ignored(
 def test_a_mutator_that_drops_the_flag_key_or_returns_none_is_ignored(
     telemetry: Telemetry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ff_otel.install(event_mutator=lambda attributes: None if "none" in str(attributes) else {"app.only": "this"})
+    ff_otel.install(event_mutator=lambda attributes: None if "none" in str(attributes) else {"app.only": "this"})  # type: ignore[arg-type,return-value]
     client = api.get_client()
     with caplog.at_level(logging.WARNING, logger="ff_otel"), telemetry.tracer.start_as_current_span("request"):
         client.get_boolean_value("new-checkout", False)

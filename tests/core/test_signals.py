@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 import ff_otel
+from ff_otel import EventsMode
 from tests.conftest import Telemetry
 
 EXPECTED = {
@@ -66,7 +67,7 @@ def test_both_mode_emits_the_span_event_and_the_log_record_with_the_same_attribu
 
 @pytest.mark.usefixtures("flags")
 @pytest.mark.parametrize("events", ["log", "both"])
-def test_an_unsampled_span_records_nothing_in_any_mode(telemetry: Telemetry, events: str) -> None:
+def test_an_unsampled_span_records_nothing_in_any_mode(telemetry: Telemetry, events: EventsMode) -> None:
     ff_otel.install(events=events, evaluation_spans=True)
     unsampled = TracerProvider(sampler=ALWAYS_OFF).get_tracer("unsampled")
     with unsampled.start_as_current_span("request"):

@@ -14,6 +14,7 @@ from collections import Counter
 from opentelemetry.trace import SpanKind
 
 import ff_otel
+from ff_otel import SemconvMode
 from tests.impact.traces import MS, START_NS, Shop, evaluate, use_flags
 
 REQUESTS = 90
@@ -40,7 +41,7 @@ def shop_traffic() -> Scenario:
     use_flags()
     scenario = Scenario(Shop("shop"), Shop("inventory"))
     for n in range(REQUESTS):
-        mode = ("latest", "legacy", "both")[n % 3]
+        mode: SemconvMode = ("latest", "legacy", "both")[n % 3]
         # Every fifth request records one event per span: its new-checkout evaluation is in the summary only.
         summary_only = n % 5 == 4
         ff_otel.install(semconv=mode, max_events_per_span=1 if summary_only else None)

@@ -18,7 +18,9 @@ try:
     import opentelemetry.instrumentation.asgi  # noqa: F401
     import starlette  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment
-    raise ImportError(f'ff_otel_asgi needs the "fastapi" extra: pip install "ff-otel[fastapi]" ({error})') from error
+    raise ImportError(
+        f'ff_otel_asgi needs Starlette: pip install "ff-otel[starlette]" or "ff-otel[fastapi]" ({error})'
+    ) from error
 
 from ff_otel import identify
 from ff_otel.integration import ANONYMOUS_ID_KEY, activate_defaults

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, get_host_port_url_tuple
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ff_otel import Identity
-from ff_otel.integration import ServedRequest, WebRequests, activate, split_options
+from ff_otel import Identity, Options
+from ff_otel.integration import (
+    AdapterOptionKeywords,
+    AdapterOptions,
+    ServedRequest,
+    WebRequests,
+    activate,
+    option_signature,
+    split_options,
+)
 from ff_otel_asgi._spans import current_request_span, traces_itself
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 _HANDLED = ("http", "websocket")
 
@@ -29,9 +40,10 @@ class FeatureFlagMiddleware:
         app = FeatureFlagMiddleware(app)   # any ASGI application
     """
 
-    def __init__(self, app: ASGIApp | None = None, /, **options: Any) -> None:
+    @option_signature(Options, AdapterOptions)
+    def __init__(self, app: ASGIApp | None = None, /, **options: Unpack[AdapterOptionKeywords]) -> None:
         if app is None:  # older Starlette releases pass the application as `app=`
-            app = options.pop("app", None)
+            app = cast("dict[str, Any]", options).pop("app", None)
             if app is None:
                 raise TypeError("FeatureFlagMiddleware needs the ASGI application it wraps")
         core, self.options = split_options(options)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 try:
     import flask
@@ -21,7 +24,7 @@ except ImportError as error:  # pragma: no cover - depends on what is installed
     ) from error
 
 from ff_otel import Options
-from ff_otel.integration import AdapterOptions, activate, split_options
+from ff_otel.integration import AdapterOptionKeywords, AdapterOptions, activate, option_signature, split_options
 from ff_otel_flask._lifecycle import RequestLifecycle
 
 __all__ = ["EXTENSION_KEY", "FeatureFlags", "FeatureFlagsState"]
@@ -49,7 +52,8 @@ class FeatureFlags:
     Usage: ``FeatureFlags(app, semconv="both")``, or with an app factory ``FeatureFlags().init_app(app)``
     """
 
-    def __init__(self, app: flask.Flask | None = None, **options: Any) -> None:
+    @option_signature(Options, AdapterOptions)
+    def __init__(self, app: flask.Flask | None = None, **options: Unpack[AdapterOptionKeywords]) -> None:
         self._options = options
         if app is not None:
             self.init_app(app)
