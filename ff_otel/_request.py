@@ -5,21 +5,34 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, get_current_span
 
 from ff_otel._adapter_options import AdapterOptions
 from ff_otel._context import Binding, LazyIdentity, bind_identity, linger_identity
 from ff_otel._identity import ANONYMOUS, Identity
-from ff_otel._impact import RequestImpact, impact_for
+from ff_otel._impact import Impact, RequestImpact, impact_for
 from ff_otel._install import recorder_for
 from ff_otel._options import Options
+from ff_otel._recorder import Recorder
 from ff_otel._request_state import IN_FLIGHT, InFlight, RequestSummary
 from ff_otel._safe import call_safely, report
 
 IdentityFinder = Callable[[], "Identity | None"]
 """The adapter's own lookup: user, else session, else None for anonymous."""
+
+
+class PreparedOptions(NamedTuple):
+    """What a scope's options make, once per adapter rather than once per request (see `prepare`)."""
+
+    recorder: Recorder | None
+    impact: Impact | None
+
+
+def prepare(core: Options | None, options: AdapterOptions) -> PreparedOptions:
+    """The recorder of `core` and the impact histogram of `options`, for `RequestScope(..., prepared=...)`."""
+    return PreparedOptions(None if core is None else recorder_for(core), impact_for(core, options))
 
 
 class RequestScope:
@@ -59,6 +72,7 @@ class RequestScope:
         options: AdapterOptions,
         span: Span | None = None,
         core: Options | None = None,
+        prepared: PreparedOptions | None = None,
     ) -> None:
         self._request = request
         self._find_identity = find_identity
@@ -67,9 +81,10 @@ class RequestScope:
         self.identity = LazyIdentity(self._resolve)
         self._binding: Binding | None = None
         self._in_flight_token: contextvars.Token[InFlight | None] | None = None
-        self._recorder = None if core is None else recorder_for(core)
-        impact = impact_for(core, options) if options.impact_flags else None
-        self._impact: RequestImpact | None = None if impact is None else impact.begin()
+        if prepared is None:
+            prepared = prepare(core, options)
+        self._recorder = prepared.recorder
+        self._impact: RequestImpact | None = None if prepared.impact is None else prepared.impact.begin()
 
     def _resolve(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
         identity = self._identity()
@@ -149,7 +164,7 @@ class RequestScope:
 
     def write_summary(self) -> None:
         """Write the summary so far on the span, for adapters whose span ends before the request does."""
-        if self.state is not None:
+        if self.state is not None and self.state.evaluations:
             call_safely("ff_otel could not write the request's flag summary", self.state.write)
 
     def end(

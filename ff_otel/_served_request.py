@@ -17,7 +17,7 @@ from opentelemetry.trace import Span
 from ff_otel._adapter_options import AdapterOptions
 from ff_otel._identity import Identity, visitor_identity
 from ff_otel._options import Options
-from ff_otel._request import RequestScope
+from ff_otel._request import RequestScope, prepare
 from ff_otel._safe import call_safely
 from ff_otel._server_span import ServerSpan, ServerSpans
 from ff_otel._streaming import AsyncStream, SyncStream
@@ -55,8 +55,9 @@ class ServedRequest:
         self._activation: contextlib.AbstractContextManager[object] | None = None
 
     def __enter__(self) -> ServedRequest:
-        activation = self._activation = self.span.activated()
-        activation.__enter__()
+        if self.span.owned:  # OpenTelemetry's own span is current already
+            activation = self._activation = self.span.activated()
+            activation.__enter__()
         self.scope.__enter__()
         return self
 
@@ -129,7 +130,7 @@ class WebRequests:
             served = requests.serve(request, find_identity=..., method=..., route=..., carrier=request.META)
     """
 
-    __slots__ = ("_excluded", "_spans", "core", "options")
+    __slots__ = ("_excluded", "_prepared", "_spans", "core", "options")
 
     def __init__(
         self, instrumentation: str, core: Options, options: AdapterOptions, *, frameworks: Sequence[str]
@@ -138,6 +139,7 @@ class WebRequests:
         self.options = options
         excluded = (ExcludedUrls.from_option(options.excluded_urls, framework) for framework in frameworks)
         self._excluded = tuple(patterns for patterns in excluded if patterns)
+        self._prepared = prepare(core, options)
         self._spans = ServerSpans(
             instrumentation,
             tracer_provider=core.tracer_provider,
@@ -180,6 +182,6 @@ class WebRequests:
         current one or one started here; without, `span` (or none yet) is the span its summary goes to."""
         server_span = ServerSpan(span) if carrier is None else self._spans.begin(carrier, asgi=asgi, method=method)
         scope = RequestScope(
-            request, find_identity=find_identity, options=self.options, span=server_span.span, core=self.core
+            request, find_identity=find_identity, options=self.options, span=server_span.span, prepared=self._prepared
         )
         return ServedRequest(scope, server_span, method=method, route=route, linger=linger)

@@ -100,7 +100,8 @@ class FeatureFlagMiddleware:
 
 def _respond(response: HttpResponseBase, served: ServedRequest) -> HttpResponseBase:
     def finish() -> None:
-        served.finish(response.status_code, reason=response.reason_phrase, headers=list(response.items()))
+        headers = list(response.items()) if served.span.owned else None  # for a span of ours only
+        served.finish(response.status_code, reason=response.reason_phrase, headers=headers)
 
     if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
         response.streaming_content = served.stream(response.streaming_content, finish)
