@@ -94,6 +94,19 @@ async def test_a_user_without_a_primary_key_is_anonymous(site: Site, settings: D
     assert reply.json()["targeting_key"] is None
 
 
+async def test_a_lazy_user_of_the_applications_own_authentication_is_read_even_with_no_user_in_the_session(
+    site: Site, settings: DjangoSettings, telemetry: Telemetry
+) -> None:
+    settings.MIDDLEWARE = [SESSION, AUTH, "tests.django.app_middleware.token_user", OURS]
+
+    token = await site.get("/flags/", x_token="77")
+    assert token.json()["targeting_key"] == "77"
+    assert context_ids(server_span(telemetry)) == ["77", "77"]
+
+    # Django's own lazy user with nobody in the session: anonymous, exactly as `request.user` would say.
+    assert (await site.get("/flags/")).json()["targeting_key"] is None
+
+
 async def test_ours_before_authentication_with_the_applications_own_propagator(
     site: Site, user: User, user_session: str, settings: DjangoSettings, request: pytest.FixtureRequest
 ) -> None:

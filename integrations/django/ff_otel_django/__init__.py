@@ -1,15 +1,8 @@
 """ff-otel for Django: one middleware that puts every flag evaluation of a request on its span.
 
-Usage (settings.py)::
-
-    MIDDLEWARE = [
-        ...,
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "ff_otel_django.FeatureFlagMiddleware",
-    ]
-    FF_OTEL = {"context_builder": "myapp.flags.build_context"}  # optional
-    INSTALLED_APPS = [..., "ff_otel_django"]  # optional: adds a system check of the middleware's position
+Usage (settings.py): ``MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
+"ff_otel_django.FeatureFlagMiddleware"]``; optionally ``FF_OTEL = {"context_builder": "myapp.flags.build"}`` and
+``INSTALLED_APPS = [..., "ff_otel_django"]`` (recording from start-up on, and system checks of the middleware).
 """
 
 from __future__ import annotations

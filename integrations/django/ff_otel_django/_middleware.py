@@ -6,16 +6,19 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import MiddlewareNotUsed
 from django.core.handlers.asgi import ASGIRequest
 from django.core.signals import request_finished, request_started
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.functional import SimpleLazyObject, empty
 
 from ff_otel import Identity
 from ff_otel.integration import ServedRequest, WebRequests, activate, forget_loose_context
 from ff_otel_django.apps import load_options
 
+_AUTH_MIDDLEWARE = "django.contrib.auth.middleware"  # whose lazy `request.user` is exactly `get_user(request)`
 _SERVED_ATTRIBUTE = "_ff_otel_served"  # where `process_view` and `process_exception` find the request's own
 
 
@@ -113,6 +116,10 @@ def _respond(response: HttpResponseBase, served: ServedRequest) -> HttpResponseB
 def _visitor(requests: WebRequests, request: HttpRequest) -> Identity | None:
     """The authenticated user, else the session; never creates a session unless `persist_anonymous_id` says so."""
     user, session = getattr(request, "user", None), getattr(request, "session", None)
+    if type(user) is SimpleLazyObject and session is not None and SESSION_KEY not in session:
+        lookup = vars(user)
+        if lookup.get("_wrapped") is empty and getattr(lookup.get("_setupfunc"), "__module__", "") == _AUTH_MIDDLEWARE:
+            user = None  # Django's get_user() finds nobody without a user in the session: no need to build its guest
     user_id = user.pk if user is not None and user.is_authenticated else None  # an unsaved user (pk None): anonymous
     return requests.visitor(user_id, session=session, session_key=None if session is None else session.session_key)
 

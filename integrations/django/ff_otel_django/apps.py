@@ -36,9 +36,8 @@ def load_options() -> tuple[Options, AdapterOptions]:
 class FeatureFlagsConfig(AppConfig):
     """Installs ff-otel with `settings.FF_OTEL` when Django starts, and registers its system checks.
 
-    Installing here, not only when the middleware chain is built at the first request, records evaluations made
-    outside requests too: in the `ready()` of apps listed after this one, in management commands and in worker
-    processes, which never build the middleware chain.
+    Evaluations outside requests are then recorded too: in the `ready()` of later apps, management commands and
+    worker processes, which never build the middleware chain.
     """
 
     name = "ff_otel_django"
