@@ -80,7 +80,7 @@ def token_user(get_response: Callable[[HttpRequest], HttpResponseBase]) -> Calla
     def middleware(request: HttpRequest) -> HttpResponseBase:
         token = request.META.get("HTTP_X_TOKEN")
         if token is not None:
-            request.user = SimpleLazyObject(lambda: User(pk=int(token), username=f"token-{token}"))
+            request.user = SimpleLazyObject(lambda: User(pk=int(token), username=f"token-{token}"))  # type: ignore[assignment]
         return get_response(request)
 
     return middleware

@@ -57,20 +57,18 @@ class RequestLifecycle:
 
     def request_started(self, sender: object, **_: object) -> None:
         """Open the request's scope before any `before_request` hook runs, whichever was registered first."""
-        request = flask.request
+        request: flask.Request = _current(flask.request)  # once: every access through the proxy costs
         if self.requests.excludes(lambda: request.url):
             return
         route = None if request.url_rule is None else request.url_rule.rule  # matched when the context was pushed
-        if request.environ.get(OWN_SPAN_KEY):  # named after the path so far; HTTP conventions want the route
+        environ = request.environ
+        if environ.get(OWN_SPAN_KEY):  # named after the path so far; HTTP conventions want the route
             name_after_route(trace.get_current_span(), request.method, route)
         served = self.requests.serve(
-            _current(request),
-            find_identity=lambda: _visitor(self.requests),
-            method=request.method,
-            route=lambda: route,
+            request, find_identity=lambda: _visitor(self.requests), method=request.method, route=lambda: route
         )
         served.scope.__enter__()
-        request.environ.update({SERVED_KEY: served, CONTEXT_KEY: _current(request_ctx)})
+        environ[SERVED_KEY], environ[CONTEXT_KEY] = served, _current(request_ctx)
 
     def after_request(self, response: flask.Response) -> flask.Response:
         environ = flask.request.environ
@@ -172,6 +170,6 @@ def _visitor(requests: WebRequests) -> Identity | None:
     )
 
 
-def _current(proxy: object) -> object:
+def _current(proxy: object) -> Any:
     """The object behind one of Flask's context-local proxies."""
     return cast("Any", proxy)._get_current_object()
