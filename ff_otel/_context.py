@@ -256,25 +256,24 @@ class _LazyContext(EvaluationContext):
 
 
 class _LiveBindings:
-    """How many blocks are open right now, so an uninstall waits for them before giving the propagator back."""
+    """How many blocks are open right now, so an uninstall waits for them before giving the propagator back.
+
+    Opening and closing a block is one list append or pop (atomic, with no lock on the request path); only a
+    restore that is waiting takes the lock.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.count = 0
+        self._open: list[None] = []
         self.pending_restore: TransactionContextPropagator | None = None
 
     def opened(self) -> None:
-        with self._lock:
-            self.count += 1
+        self._open.append(None)
 
     def closed(self) -> None:
-        with self._lock:
-            self.count -= 1
-            restore = self.pending_restore if self.count == 0 else None
-            if restore is not None:
-                self.pending_restore = None
-        if restore is not None and propagator_is_ours():
-            transaction_context.set_transaction_context_propagator(restore)
+        self._open.pop()
+        if self.pending_restore is not None:
+            self._restore_if_idle()
 
     def cancel_restore(self) -> TransactionContextPropagator | None:
         with self._lock:
@@ -283,11 +282,17 @@ class _LiveBindings:
 
     def restore_when_idle(self, propagator: TransactionContextPropagator) -> None:
         with self._lock:
-            if self.count:
-                self.pending_restore = propagator
+            self.pending_restore = propagator
+        # Checked after the restore is noted: a block closing meanwhile either sees it pending or leaves none open.
+        self._restore_if_idle()
+
+    def _restore_if_idle(self) -> None:
+        with self._lock:
+            if self._open or self.pending_restore is None:
                 return
+            restore, self.pending_restore = self.pending_restore, None
         if propagator_is_ours():
-            transaction_context.set_transaction_context_propagator(propagator)
+            transaction_context.set_transaction_context_propagator(restore)
 
 
 _LIVE = _LiveBindings()
