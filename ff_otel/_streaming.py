@@ -62,3 +62,27 @@ class AsyncStream(_Stream, AsyncIterator[object]):
             except BaseException:
                 self.close()
                 raise
+
+
+class ClosingBody:
+    """A WSGI body that runs `callback` once after the body's own `close()`; iterating it iterates the body itself,
+    so it costs nothing per chunk. Servers close a body even when they never iterated it."""
+
+    __slots__ = ("_body", "_callback")
+
+    def __init__(self, body: Iterable[bytes], callback: Finisher) -> None:
+        self._body = body
+        self._callback: Finisher | None = callback
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            callback, self._callback = self._callback, None
+            if callback is not None:
+                callback()

@@ -32,7 +32,7 @@ from ff_otel._option_sources import (
 )
 from ff_otel._request import RequestScope, request_in_flight
 from ff_otel._safe import call_safely, report
-from ff_otel._streaming import AsyncStream, SyncStream
+from ff_otel._streaming import AsyncStream, ClosingBody, SyncStream
 from ff_otel._urls import ExcludedUrls
 
 # A server span needs opentelemetry-instrumentation-wsgi / -asgi, which the web adapters' extras bring; a vendor
@@ -48,6 +48,7 @@ __all__ = [
     "AdapterOptionKeywords",
     "AdapterOptions",
     "AsyncStream",
+    "ClosingBody",
     "ContextBuilder",
     "ExcludedUrls",
     "IdentityLookup",

@@ -13,11 +13,12 @@ from flask.globals import request_ctx
 from flask.sessions import NullSession
 from opentelemetry import trace
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
-from werkzeug.wsgi import ClosingIterator, get_current_url
+from werkzeug.wsgi import get_current_url
 
 from ff_otel import Identity, Options
 from ff_otel.integration import (
     AdapterOptions,
+    ClosingBody,
     ServedRequest,
     SyncStream,
     WebRequests,
@@ -71,7 +72,7 @@ class RequestLifecycle:
         environ[SERVED_KEY], environ[CONTEXT_KEY] = served, _current(request_ctx)
 
     def after_request(self, response: flask.Response) -> flask.Response:
-        environ = flask.request.environ
+        environ = _current(flask.request).environ
         served: ServedRequest | None = environ.get(SERVED_KEY)
         if served is not None:
             served.scope.adopt_current_span()  # FlaskInstrumentor's starts in its `before_request`
@@ -86,9 +87,10 @@ class RequestLifecycle:
         return response
 
     def teardown_request(self, error: BaseException | None) -> None:
-        environ = flask.request.environ
+        context = _current(request_ctx)
+        environ = context.request.environ
         served: ServedRequest | None = environ.get(SERVED_KEY)
-        if served is None or environ.get(CONTEXT_KEY) is not _current(request_ctx):
+        if served is None or environ.get(CONTEXT_KEY) is not context:
             return
         served.scope.adopt_current_span()
         served.error = served.error or error  # a failed request's error page is streamed too: closed later
@@ -109,8 +111,8 @@ class RequestLifecycle:
                 and not self.requests.excludes(lambda: get_current_url(environ))
             ):
                 environ[OWN_SPAN_KEY] = True
-                return ClosingIterator(self._traced(environ, start_response), forget_loose_context)
-            return ClosingIterator(self._respond(environ, start_response), forget_loose_context)
+                return ClosingBody(self._traced(environ, start_response), forget_loose_context)
+            return ClosingBody(self._respond(environ, start_response), forget_loose_context)
         except BaseException:
             forget_loose_context()
             raise
@@ -123,7 +125,7 @@ class RequestLifecycle:
         # A streamed body: its scope closes when the server closes the body, inside the span that wraps it.
         span = served.scope.span
         if environ.get(OWN_SPAN_KEY) or span is None or not span.get_span_context().is_valid:
-            return ClosingIterator(body, served.end)
+            return ClosingBody(body, served.end)
         # FlaskInstrumentor ended its span and left the context before the body is sent: keep the chunks in that
         # span's trace, so what they evaluate becomes log records linked to the request.
         close_body: Callable[[], None] = getattr(body, "close", None) or (lambda: None)
