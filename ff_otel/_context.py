@@ -48,6 +48,9 @@ class Explicit:
         self.attributes: Mapping[str, Any] = attributes or _NO_ATTRIBUTES
 
 
+_LOCK_MAKING = threading.Lock()
+
+
 class LazyIdentity:
     """Who a request is for, looked up at first use, and safe when threads of one request race for it."""
 
@@ -56,8 +59,7 @@ class LazyIdentity:
     def __init__(self, resolver: Resolver | None = None) -> None:
         self._resolver = resolver
         self._resolving = False
-        # Re-entrant: a context builder that evaluates a flag itself sees the identity as it stands.
-        self._lock = threading.RLock()
+        self._lock: threading.RLock | None = None  # made at the first lookup: most requests without flags never need it
         self.targeting_key: str | None = None
         self.context_id: str | None = None
         self.attributes: Mapping[str, Any] = _NO_ATTRIBUTES
@@ -72,7 +74,7 @@ class LazyIdentity:
         """Run the lookup now if it has not run yet. Never raises: a failed lookup leaves the identity empty."""
         if self._resolver is None:
             return
-        with self._lock:  # other threads wait here until the lookup is done
+        with self._locked():  # other threads wait here until the lookup is done
             resolver = self._resolver
             if resolver is None or self._resolving:  # done meanwhile, or re-entered by a context builder
                 return
@@ -90,9 +92,19 @@ class LazyIdentity:
     def rebind(self, targeting_key: str | None, context_id: str | None, attributes: Mapping[str, Any] | None) -> None:
         """Replace who the request is for; new attributes are merged over the old ones."""
         self.resolve()  # first, so a pending lookup can never overwrite what is bound here
-        with self._lock:
+        with self._locked():
             self._set(targeting_key, context_id, {**self.attributes, **(attributes or {})})
             self.version += 1
+
+    def _locked(self) -> threading.RLock:
+        # Re-entrant: a context builder that evaluates a flag itself sees the identity as it stands.
+        lock = self._lock
+        if lock is None:
+            with _LOCK_MAKING:
+                lock = self._lock
+                if lock is None:
+                    lock = self._lock = threading.RLock()
+        return lock
 
     def _set(self, targeting_key: object, context_id: object, attributes: object) -> None:
         self.targeting_key = None if targeting_key is None else str(targeting_key)
