@@ -1,15 +1,19 @@
 """The API for adapter authors: what a web framework or flag-vendor integration builds on, and nothing private.
 
-An adapter turns ff-otel on with `activate(options)`, wraps each request in a `RequestScope`, and reports its own
-faults through `report` / `call_safely`, so that telemetry never breaks the application. `semconv` holds every
-telemetry name ff-otel emits, for tools that read what it wrote.
+A web adapter turns ff-otel on with `activate(options)`, keeps one `WebRequests` for its requests, and serves each
+through it: the server span found or started, the request's identity (`visitor` applies the one rule: user, else
+session, else anonymous), the summary and the flag impact. Faults are reported through `report` / `call_safely`,
+so that telemetry never breaks the application. `semconv` holds every telemetry name ff-otel emits.
 
 Usage (inside an adapter)::
 
-    installation = activate(core_options)
-    if installation.active:
-        with RequestScope(request, find_identity=find_user, options=adapter_options, core=core_options, span=span):
-            response = handle(request)
+    core, options = split_options(user_options, default_secret_key=framework_secret)
+    activate(core)
+    requests = WebRequests("my_adapter", core, options, frameworks=("MY_FRAMEWORK",))
+    served = requests.serve(request, find_identity=..., method=..., route=..., carrier=environ)
+    with served:
+        response = handle(request)
+    served.finish(response.status_code)
 """
 
 from __future__ import annotations
