@@ -37,7 +37,7 @@ class ServedRequest:
         served.finish(response.status_code, reason=response.reason, headers=response.headers)
     """
 
-    __slots__ = ("_activation", "_error", "_linger", "_method", "_route", "error", "scope", "span", "status_code")
+    __slots__ = ("_activation", "_finished", "_linger", "_method", "_route", "error", "scope", "span", "status_code")
 
     def __init__(
         self, scope: RequestScope, span: ServerSpan, *, method: str | None, route: RouteLookup, linger: bool = False
@@ -47,11 +47,11 @@ class ServedRequest:
         self._method = method
         self._route = route
         self._linger = linger
-        self._error: BaseException | None = None
+        self._finished = False
         self.status_code: int | None = None
         """The response's status, for adapters that learn it before the request ends (see `end`)."""
         self.error: BaseException | None = None
-        """The exception that ended the request unhandled, if any (see `end`)."""
+        """The exception behind the request's failure, if any: noted by `note_exception`, or set by the adapter."""
         self._activation: contextlib.AbstractContextManager[object] | None = None
 
     def __enter__(self) -> ServedRequest:
@@ -75,7 +75,7 @@ class ServedRequest:
     def note_exception(self, error: BaseException) -> None:
         """The exception a framework turned into a 5xx response: on an owned span, and as the impact's error."""
         self.span.record_exception(error)
-        self._error = error
+        self.error = error
 
     def finish(
         self,
@@ -89,12 +89,13 @@ class ServedRequest:
 
         A 5xx without `error` takes the exception `note_exception` saw, if any.
         """
-        if not (self.span.owned or self.scope.measured):
+        if self._finished or not (self.span.owned or self.scope.measured):
             return
+        self._finished = True
         route = call_safely("ff_otel could not read the request's route", self._route)
         self.span.finish(method=self._method, route=route, status=status, reason=reason, headers=headers)
         if error is None and status is not None and status >= 500:
-            error = self._error
+            error = self.error
         self.scope.end(self._method, route, status, error)
 
     def end(self) -> None:
