@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from opentelemetry.trace import Span
 
 from ff_otel import _semconv as semconv
+from ff_otel._span_attributes import set_valid_attributes
 
 if TYPE_CHECKING:
     from ff_otel._impact import RequestImpact
@@ -40,12 +41,13 @@ class RequestSummary:
     def write(self) -> None:
         """Put the summary on the request span, if anything was evaluated and the span still records."""
         if self.evaluations and self.span.is_recording():
-            self.span.set_attributes(
+            set_valid_attributes(
+                self.span,
                 {
-                    semconv.SUMMARY_FLAGS: list(self.entries),
+                    semconv.SUMMARY_FLAGS: tuple(self.entries),
                     semconv.SUMMARY_FLAG_COUNT: len(self.keys),
                     semconv.SUMMARY_EVALUATION_COUNT: self.evaluations,
-                }
+                },
             )
 
 
