@@ -69,6 +69,7 @@ class Attempt:
     path: str
     status: int
     spans: tuple[tuple[str, str], ...]  # (trace id, span id) of every span it carried
+    server_traces: frozenset[str] = frozenset()  # the traces whose server span it carried
 
 
 class Receiver:
@@ -175,7 +176,8 @@ class Receiver:
         status = 500 if mode == "error" else 200
         with self._changed:
             self.bodies.append(body)
-            self.attempts.append(Attempt(path, status, tuple((span.trace_id, span.span_id) for span in spans)))
+            carried = tuple((span.trace_id, span.span_id) for span in spans)
+            self.attempts.append(Attempt(path, status, carried, frozenset(s.trace_id for s in spans if s.server)))
             if status == 200 and mode == "ok":
                 self.spans.extend(spans)
                 self.logs.extend(logs)
