@@ -22,7 +22,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import ff_otel
-from ff_otel._safe import forget_reports
+from tests._support.reports import forget_warned_problems
 
 
 class Telemetry:
@@ -79,11 +79,15 @@ def flags() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_openfeature() -> Iterator[None]:
-    forget_reports()  # every test sees ff_otel's first warning of each kind, whatever ran before it
+def _fresh_warnings() -> None:
+    """Every test, in every folder, sees ff-otel's first warning of each problem, whatever ran before it."""
+    forget_warned_problems()
+
+
+@pytest.fixture(autouse=True)
+def _clean_openfeature(_fresh_warnings: None) -> Iterator[None]:
     yield
     ff_otel.uninstall()
     api.clear_hooks()
     api.clear_providers()
     clear_transaction_context_propagator()
-    forget_reports()  # each test sees the first report of a problem as a warning

@@ -24,7 +24,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from ff_otel.integration import semconv
-from sample_apps.demo._records import ExportedLog, ExportedSpan, ImpactSeries, impact_of, logs_of, spans_of
+from sample_apps.demo.records import ExportedLog, ExportedSpan, ImpactSeries, impact_of, logs_of, spans_of
 
 
 class Collector:

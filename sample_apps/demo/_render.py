@@ -9,9 +9,9 @@ from typing import Any
 from ff_otel.integration import semconv
 from sample_apps.common.flags import FLAGS_FILE
 from sample_apps.demo._app_process import PROJECT_ROOT
-from sample_apps.demo._records import SPAN_KIND_SERVER, ExportedSpan
 from sample_apps.demo._run import DemoRun
 from sample_apps.demo._style import Style
+from sample_apps.demo.records import SPAN_KIND_SERVER, ExportedSpan
 
 FRAMEWORK_NAMES = {"fastapi": "FastAPI", "flask": "Flask", "django": "Django"}
 _CONTEXT_ID_WIDTH = 14

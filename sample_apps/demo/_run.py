@@ -8,8 +8,8 @@ from typing import Any
 
 from sample_apps.demo._app_process import SampleApp
 from sample_apps.demo._collector import Collector
-from sample_apps.demo._records import ExportedLog, ExportedSpan, ImpactSeries
 from sample_apps.demo._visit import Hit, scripted_visit
+from sample_apps.demo.records import ExportedLog, ExportedSpan, ImpactSeries
 
 
 @dataclasses.dataclass(frozen=True)

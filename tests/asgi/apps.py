@@ -150,7 +150,7 @@ def fastapi_app(*, native_tracing: bool = True, add_ours: bool = True, **options
         def chunks() -> Iterator[str]:
             yield "start\n"
             yield f"{evaluate()['targeting_key']}\n"
-            time.sleep(0.01)
+            time.sleep(0.01)  # a pause mid-body: the request's context must hold across it
             yield f"{evaluate()['targeting_key']}\n"
 
         return StreamingResponse(chunks(), media_type="text/plain")
@@ -177,7 +177,7 @@ def fastapi_app(*, native_tracing: bool = True, add_ours: bool = True, **options
     async def slow_endpoint(x_request: str = Header()) -> dict[str, Any]:
         trace.get_current_span().set_attribute("test.request", x_request)
         first = evaluate()
-        await anyio.sleep(0.005)
+        await anyio.sleep(0.005)  # let concurrent requests interleave between the two evaluations
         second = evaluate()
         return {"first": first["targeting_key"], "second": second["targeting_key"]}
 
@@ -185,7 +185,7 @@ def fastapi_app(*, native_tracing: bool = True, add_ours: bool = True, **options
     def slow_sync_endpoint(x_request: str = Header()) -> dict[str, Any]:
         trace.get_current_span().set_attribute("test.request", x_request)
         first = evaluate()
-        time.sleep(0.005)
+        time.sleep(0.005)  # let concurrent requests interleave between the two evaluations
         second = evaluate()
         return {"first": first["targeting_key"], "second": second["targeting_key"]}
 

@@ -61,7 +61,7 @@ def fastapi_app(sink: Sink, **options: Any) -> FastAPI:
     async def stream() -> StreamingResponse:
         async def chunks() -> AsyncIterator[str]:
             yield "first\n"
-            await asyncio.sleep(STREAM_PAUSE_SECONDS)
+            await asyncio.sleep(STREAM_PAUSE_SECONDS)  # a paused stream: the request lasts until its body ends
             yield f"{new_checkout()}\n"  # evaluated while the body is being sent
 
         return StreamingResponse(chunks())

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
-import socket
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +16,8 @@ from fastapi import FastAPI
 from starlette.middleware.authentication import AuthenticationMiddleware
 
 from ff_otel_asgi import FeatureFlagMiddleware
+from tests._support.servers import HOST, listening_socket, port_of
+from tests._support.waiting import wait_until
 from tests.asgi.apps import CONTEXT_ID, HeaderAuthBackend, evaluation_events, fastapi_app, server_spans, summary
 from tests.conftest import Telemetry
 
@@ -28,23 +28,17 @@ ANONYMOUS_REQUESTS = 20
 
 @pytest.fixture
 def server_url() -> Iterator[tuple[str, FastAPI]]:
-    """A real uvicorn server on a free port of 127.0.0.1, serving a FastAPI app with its own tracing on."""
+    """A real uvicorn server on a socket of 127.0.0.1 bound here, serving a FastAPI app with its own tracing on."""
     app = fastapi_app(add_ours=False)
     app.add_middleware(AuthenticationMiddleware, backend=HeaderAuthBackend())
     app.add_middleware(FeatureFlagMiddleware)  # outside authentication: the user is resolved lazily
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
+    sock = listening_socket()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", backlog=512))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
+    wait_until(lambda: server.started, timeout=10, what="uvicorn to start")
     try:
-        yield f"http://127.0.0.1:{port}", app
+        yield f"http://{HOST}:{port_of(sock)}", app
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -79,9 +73,7 @@ def test_concurrent_requests_from_many_users_keep_their_own_context(
         assert answer["first"] == answer["second"] == answer["user"]
 
     # A response can reach the client just before its span ends on the server: wait for the last ones.
-    deadline = time.monotonic() + 10
-    while len(server_spans(telemetry.spans())) < len(answers) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(server_spans(telemetry.spans())) >= len(answers), timeout=10, what="every server span")
     spans = telemetry.spans()
     assert len(server_spans(spans)) == len(answers)
     events_per_request: collections.Counter[str] = collections.Counter()

@@ -117,7 +117,7 @@ async def test_asyncio_tasks_each_keep_their_own_context() -> None:
         async with ff_otel.evaluation_context(user):
             seen = []
             for _ in range(20):
-                await asyncio.sleep(0)
+                await asyncio.sleep(0)  # let the other requests' tasks run in between
                 seen.append(_current_key())
             return seen
 

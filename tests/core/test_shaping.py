@@ -13,7 +13,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 import ff_otel
-from ff_otel._safe import forget_reports
+from tests._support.reports import forget_warned_problems
 from tests.conftest import Telemetry
 
 OWN = {
@@ -30,9 +30,9 @@ OWN = {
 def _flag_with_metadata() -> Iterator[None]:
     flag = InMemoryFlag("on", {"on": True, "off": False}, flag_metadata={"flagSetId": "checkout", "team": "payments"})
     api.set_provider_and_wait(InMemoryProvider({"new-checkout": flag}))
-    forget_reports()
+    forget_warned_problems()
     yield
-    forget_reports()
+    forget_warned_problems()
 
 
 def _recorded(telemetry: Telemetry, **options: Any) -> dict[str, Any]:

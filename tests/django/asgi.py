@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django.settings")
 
 from django.core.asgi import get_asgi_application
 
-from tests.django.server import configure_from_environment
+from tests.django.child_setup import configure_from_environment
 
 configure_from_environment()
 application = get_asgi_application()

@@ -26,7 +26,7 @@ async def async_checkout(request: HttpRequest, order: int) -> HttpResponse:
 def stream(request: HttpRequest) -> StreamingHttpResponse:
     def chunks() -> Iterator[str]:
         yield "first\n"
-        time.sleep(STREAM_PAUSE_SECONDS)
+        time.sleep(STREAM_PAUSE_SECONDS)  # a paused stream: the request lasts until its body ends
         yield f"{new_checkout()}\n"  # evaluated while the body is being sent
 
     return StreamingHttpResponse(chunks())
@@ -35,7 +35,7 @@ def stream(request: HttpRequest) -> StreamingHttpResponse:
 async def async_stream(request: HttpRequest) -> StreamingHttpResponse:
     async def chunks() -> AsyncIterator[str]:
         yield "first\n"
-        await asyncio.sleep(STREAM_PAUSE_SECONDS)
+        await asyncio.sleep(STREAM_PAUSE_SECONDS)  # a paused stream, as above
         yield f"{new_checkout()}\n"
 
     return StreamingHttpResponse(chunks())

@@ -10,7 +10,7 @@ from django.test import Client
 
 from tests.conftest import Telemetry
 from tests.django.conftest import DjangoSettings, Site
-from tests.django.spans import context_ids, server_span
+from tests.django.exported import context_ids, server_span
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("flags")]
 
@@ -29,7 +29,7 @@ async def test_a_session_store_that_is_down_leaves_the_visitor_anonymous(
     view: str,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="ff_otel")
-    settings.SESSION_ENGINE = "tests.django.faults"
+    settings.SESSION_ENGINE = "tests.django.failing_parts"
     site.use_session(user_session)
 
     reply = await site.get(view)
@@ -44,7 +44,7 @@ async def test_a_session_store_that_is_down_leaves_the_visitor_anonymous(
 @pytest.fixture
 def broken_user_session(user: User, settings: DjangoSettings) -> str:
     """A session logged in through an authentication backend whose user lookup raises."""
-    broken = "tests.django.faults.BrokenUserBackend"
+    broken = "tests.django.failing_parts.BrokenUserBackend"
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", broken]
     login = Client()
     login.force_login(user, backend=broken)
@@ -81,7 +81,7 @@ async def test_a_context_builder_that_raises_keeps_the_user_and_drops_only_its_a
     view: str,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="ff_otel")
-    settings.FF_OTEL = {"context_builder": "tests.django.faults.broken_context"}
+    settings.FF_OTEL = {"context_builder": "tests.django.failing_parts.broken_context"}
     site.use_session(user_session)
 
     reply = await site.get(view)

@@ -17,7 +17,7 @@ import ff_otel
 from tests.conftest import Telemetry
 from tests.django import app_middleware
 from tests.django.conftest import DjangoSettings, Site
-from tests.django.spans import context_ids, server_span
+from tests.django.exported import context_ids, server_span
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("flags")]
 

@@ -15,7 +15,7 @@ import ff_otel
 from ff_otel.integration import ANONYMOUS_ID_KEY
 from tests.conftest import Telemetry
 from tests.django.conftest import DjangoSettings, Site
-from tests.django.spans import context_ids, everything_exported, server_span
+from tests.django.exported import context_ids, everything_exported, server_span
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("flags")]
 
@@ -118,7 +118,7 @@ async def test_placed_before_sessions_and_authentication_it_still_finds_the_user
 async def test_a_context_builder_given_as_a_dotted_path_adds_attributes(
     site: Site, user: User, user_session: str, settings: DjangoSettings
 ) -> None:
-    settings.FF_OTEL = {"context_builder": "tests.django.faults.plan_context"}
+    settings.FF_OTEL = {"context_builder": "tests.django.failing_parts.plan_context"}
     site.use_session(user_session)
 
     reply = await site.get("/async-flags/")

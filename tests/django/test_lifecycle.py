@@ -11,7 +11,7 @@ from opentelemetry.trace import StatusCode
 
 from tests.conftest import Telemetry
 from tests.django.conftest import Site
-from tests.django.spans import context_ids, server_span
+from tests.django.exported import context_ids, server_span
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("flags")]
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,57 +18,40 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 
+from tests._support.servers import ServerProcess
+from tests._support.waiting import wait_until
+from tests.django.child_setup import SPANS_FILE_ENV
 from tests.django.conftest import login_session
-from tests.django.server import SPANS_FILE_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 USERS = 6
 REQUESTS_PER_VISITOR = 5
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def server_command(server: str, port: int) -> list[str]:
+def server_command(server: str) -> list[str]:
     if server == "gunicorn":
         application = "tests.django.wsgi:application"
         return [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1", "--threads", "8",
-                "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2", application]  # fmt: skip
+                "--bind", "fd://{fd}", "--graceful-timeout", "2", application]  # fmt: skip
     application = "tests.django.asgi:application"
-    return [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", application]
+    return [sys.executable, "-m", "uvicorn", "--fd", "{fd}", "--no-access-log", application]
 
 
 @contextmanager
 def running(server: str, spans_file: Path, log_file: Path) -> Iterator[str]:
-    """Start the server in a child process on a free port; yield its base URL; stop it."""
-    port = free_port()
+    """Start the server in a child process on a socket bound here; yield its base URL once it serves; stop it."""
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.django.settings",
         "FF_OTEL_DJANGO_DB": str(connection.settings_dict["NAME"]),
         SPANS_FILE_ENV: str(spans_file),
     }
-    with open(log_file, "wb") as log:
-        process = subprocess.Popen(server_command(server, port), cwd=ROOT, env=environment, stdout=log, stderr=log)
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                assert process.poll() is None, log_file.read_text()
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "the server did not start"
-                    time.sleep(0.1)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with ServerProcess(server_command(server), env=environment, log=log_file) as process:
+        # A request would add a span of its own: the server's start-up line says it serves instead.
+        started = "Booting worker" if server == "gunicorn" else "Uvicorn running on"
+        process.wait_ready(lambda: started in process.log(), what=server, timeout=20)
+        yield process.url
 
 
 def fetch(url: str, session_key: str | None, trace_id: str) -> dict[str, object]:
@@ -84,14 +64,15 @@ def fetch(url: str, session_key: str | None, trace_id: str) -> dict[str, object]
 
 def server_spans(spans_file: Path, expected: int) -> dict[str, dict[str, Any]]:
     """The exported server spans by trace id, once `expected` of them have been written."""
-    deadline = time.monotonic() + 10
-    while True:
+
+    def written() -> list[dict[str, Any]] | None:
         lines = spans_file.read_text().splitlines() if spans_file.exists() else []
         spans = [json.loads(line) for line in lines]
         server = [span for span in spans if span["kind"] == "SpanKind.SERVER"]
-        if len(server) >= expected or time.monotonic() > deadline:
-            return {span["context"]["trace_id"].removeprefix("0x"): span for span in server}
-        time.sleep(0.05)
+        return server if len(server) >= expected else None
+
+    server = wait_until(written, timeout=10, what=f"{expected} server spans in {spans_file}")
+    return {span["context"]["trace_id"].removeprefix("0x"): span for span in server}
 
 
 @pytest.mark.parametrize("server", ["gunicorn", "uvicorn"])

@@ -16,7 +16,11 @@ def respond(request: HttpRequest) -> HttpResponse:
 
 
 def test_loading_the_middleware_installs_ff_otel_with_the_settings_options(settings: DjangoSettings) -> None:
-    settings.FF_OTEL = {"semconv": "both", "excluded_urls": "healthz", "redact": "tests.django.faults.broken_context"}
+    settings.FF_OTEL = {
+        "semconv": "both",
+        "excluded_urls": "healthz",
+        "redact": "tests.django.failing_parts.broken_context",
+    }
     assert ff_otel.current_installation() is None
 
     middleware = FeatureFlagMiddleware(respond)
@@ -47,7 +51,7 @@ def test_a_secret_key_in_ff_otel_wins_over_the_sites(settings: DjangoSettings) -
         ({"semconv": "latest", "sem_conv": "both"}, "'sem_conv'"),
         ({"semconv": "newest"}, "'semconv'"),
         ({"max_summary_flags": -1}, "'max_summary_flags'"),
-        ({"context_builder": "tests.django.faults.no_such_builder"}, "'context_builder'"),
+        ({"context_builder": "tests.django.failing_parts.no_such_builder"}, "'context_builder'"),
         ({"context_builder": 42}, "'context_builder'"),
         (["semconv"], "dict"),
     ],

@@ -8,7 +8,7 @@ from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 
 from tests.conftest import Telemetry
 from tests.django.conftest import DjangoSettings, Site
-from tests.django.spans import context_ids, server_span
+from tests.django.exported import context_ids, server_span
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("flags")]
 

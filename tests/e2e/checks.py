@@ -8,8 +8,9 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sample_apps.demo.records import ExportedSpan
+from tests._support.receiver import Receiver
 from tests.e2e.client import Outcome
-from tests.e2e.receiver import ReceivedSpan, Receiver
 
 EVENT = "feature_flag.evaluation"
 CONTEXT_ID = "feature_flag.context.id"
@@ -27,12 +28,12 @@ class Delivery:
     events: int
 
 
-def evaluation_events(span: ReceivedSpan) -> list[dict[str, Any]]:
-    return [event.attributes for event in span.events if event.name == EVENT]
+def evaluation_events(span: ExportedSpan) -> list[dict[str, Any]]:
+    return [dict(event.attributes) for event in span.events if event.name == EVENT]
 
 
-def spans_by_trace(spans: Iterable[ReceivedSpan]) -> dict[str, list[ReceivedSpan]]:
-    found: dict[str, list[ReceivedSpan]] = collections.defaultdict(list)
+def spans_by_trace(spans: Iterable[ExportedSpan]) -> dict[str, list[ExportedSpan]]:
+    found: dict[str, list[ExportedSpan]] = collections.defaultdict(list)
     for span in spans:
         found[span.trace_id].append(span)
     return found
@@ -81,7 +82,7 @@ def assert_exact_delivery(receiver: Receiver, outcomes: Sequence[Outcome], *, ex
     return Delivery(len(outcomes), sum(outcome.evaluations for outcome in outcomes), events)
 
 
-def assert_valid_values(spans: Iterable[ReceivedSpan]) -> int:
+def assert_valid_values(spans: Iterable[ExportedSpan]) -> int:
     """Every evaluation attribute is a scalar within its length limit; returns the number of events checked."""
     checked = 0
     for span in spans:

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests._support.receiver import Receiver
 from tests.e2e.apps.echo import decode
 from tests.e2e.checks import CONTEXT_ID, MAX_VALUE_LENGTH, assert_exact_delivery, assert_no_secrets, assert_valid_values
 from tests.e2e.client import Outcome, Visitor, send
 from tests.e2e.conftest import Workspace
-from tests.e2e.receiver import Receiver
 from tests.e2e.servers import DJANGO_GUNICORN, FASTAPI_GUNICORN, FLASK_GUNICORN, Server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean")]

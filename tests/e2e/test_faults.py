@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tests._support.receiver import Attempt, Receiver
+from tests._support.waiting import wait_until
 from tests.e2e.apps.callbacks import CONTEXT_BUILDER_FAULT, SESSION_STORE_FAULT, USER_LOOKUP_FAULT
 from tests.e2e.checks import assert_exact_delivery, assert_valid_values, evaluation_events, spans_by_trace
 from tests.e2e.client import Load, LoadReport, Outcome, Visitor, send
 from tests.e2e.conftest import EXPORT_TIMEOUT_SECONDS, FLAGS_SOURCE, Workspace
-from tests.e2e.receiver import Attempt, Receiver
 from tests.e2e.servers import DJANGO_GUNICORN, FASTAPI_GUNICORN, FLASK_GUNICORN, Server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean")]
@@ -30,8 +30,8 @@ DEPLOYMENTS = [
 ]
 FAULT_REQUESTS = 300
 RECOVERY_REQUESTS = 200
-NORMAL_P99_SECONDS = EXPORT_TIMEOUT_SECONDS
-"""A request that waited for the exporter would take the export timeout at least: no request ever does."""
+GAVE_UP = "Failed to export spans batch"
+"""What the OTLP exporter logs when it gives up on a batch of spans (after its retries, or at once)."""
 
 
 def run(server: Server, workspace: Workspace, flag_requests: int, *, seed: int, concurrency: int = 20) -> LoadReport:
@@ -44,16 +44,12 @@ def run(server: Server, workspace: Workspace, flag_requests: int, *, seed: int, 
     return report
 
 
-def p99(outcomes: list[Outcome]) -> float:
-    latencies = sorted(outcome.seconds for outcome in outcomes)
-    return latencies[int(len(latencies) * 0.99)]
-
-
 @pytest.mark.parametrize("fault", ["down", "slow", "error"])
 @pytest.mark.parametrize("app_server", DEPLOYMENTS, indirect=True)
 def test_receiver_fault_leaves_the_app_serving_normally(
     app_server: Server, receiver: Receiver, workspace: Workspace, fault: str
 ) -> None:
+    given_up_before = app_server.log().count(GAVE_UP)
     if fault == "down":
         receiver.down()
     else:
@@ -61,16 +57,22 @@ def test_receiver_fault_leaves_the_app_serving_normally(
         receiver.slow_seconds = EXPORT_TIMEOUT_SECONDS * 2
     during = run(app_server, workspace, FAULT_REQUESTS, seed=81)
     during_traces = {outcome.trace_id for outcome in during.outcomes}
-    if fault != "down":
-        # Every span of the fault reaches the receiver's door once; then let the last attempt time out.
-        assert receiver.wait_for(lambda r: during_traces <= _attempted_traces(r.attempts), timeout=30)
-    time.sleep(EXPORT_TIMEOUT_SECONDS + 1)
+    if fault == "down":
+        # Connection refused: each worker's exporter retries, then gives up on (drops) what it could not send.
+        given_up = app_server.deployment.processes
+    else:
+        # Every span of the fault reaches the receiver's door once, and the exporter gives up on each attempt. A
+        # request's server span ends after its other spans, and each process exports its spans in the order they
+        # ended: once every server span has been attempted, every span has.
+        assert receiver.wait_for(lambda r: during_traces <= _attempted_server_traces(r.attempts), timeout=30)
+        given_up = len([a for a in receiver.snapshot()[3] if {trace for trace, _ in a.spans} & during_traces])
+    wait_until(lambda: app_server.log().count(GAVE_UP) - given_up_before >= given_up, timeout=30,
+               what=f"the exporters to give up on {given_up} span batches")  # fmt: skip
     if fault == "down":
         receiver.up()
     receiver.mode = "ok"
     after = run(app_server, workspace, RECOVERY_REQUESTS, seed=82)
 
-    assert p99(during.outcomes) < NORMAL_P99_SECONDS
     # The exporter recovered: everything made after the fault arrives, exactly once.
     delivery = assert_exact_delivery(receiver, after.outcomes, exclusive=False)
     assert delivery.events == delivery.evaluations
@@ -87,8 +89,8 @@ def test_receiver_fault_leaves_the_app_serving_normally(
         assert len(attempted) == len(set(attempted))
 
 
-def _attempted_traces(attempts: list[Attempt]) -> set[str]:
-    return {trace_id for attempt in attempts for trace_id, _ in attempt.spans}
+def _attempted_server_traces(attempts: list[Attempt]) -> set[str]:
+    return {trace_id for attempt in attempts for trace_id in attempt.server_traces}
 
 
 BROKEN_FLAGS = {
@@ -113,7 +115,6 @@ def _replace(path: Path, content: str | None) -> None:
 
 
 def _phase(server: Server, workspace: Workspace, receiver: Receiver, seed: int) -> list[dict[str, object]]:
-    time.sleep(0.6)  # flagd looks at the file every 100 ms in each worker
     report = run(server, workspace, 60, seed=seed, concurrency=10)
     assert_exact_delivery(receiver, report.outcomes, exclusive=False)
     traces = spans_by_trace(receiver.snapshot()[0])
@@ -129,16 +130,17 @@ def test_flag_file_turning_bad_mid_run_falls_back_without_failing(
     assert healthy
     assert all("error.type" not in event for event in healthy)
 
-    _replace(workspace.flag_file, '{"flags": {"new-checkout": ')  # malformed JSON
+    workspace.change_flags(lambda path: _replace(path, '{"flags": {"new-checkout": '), "failed")  # malformed JSON
     malformed = _phase(app_server, workspace, receiver, seed=2)
-    _replace(workspace.flag_file, None)  # a path that cannot be read as a file
+    workspace.change_flags(lambda path: _replace(path, None), "failed")  # a path that cannot be read as a file
     unreadable = _phase(app_server, workspace, receiver, seed=3)
     # flagd keeps serving the last flags it could read, and says so in its log; evaluations go on unchanged.
     for event in malformed + unreadable:
         assert "error.type" not in event
         assert event["feature_flag.result.variant"] in good[event["feature_flag.key"]]["variants"]
 
-    _replace(workspace.flag_file, json.dumps(BROKEN_FLAGS))  # readable, but no flag can resolve
+    # Readable, but no flag can resolve.
+    workspace.change_flags(lambda path: _replace(path, json.dumps(BROKEN_FLAGS)), "loaded")
     broken = _phase(app_server, workspace, receiver, seed=4)
     assert broken
     for event in broken:
@@ -147,7 +149,7 @@ def test_flag_file_turning_bad_mid_run_falls_back_without_failing(
         assert "feature_flag.result.variant" not in event
         assert 0 < len(str(event["feature_flag.error.message"])) <= 256
 
-    workspace.restore_flags()
+    workspace.change_flags(lambda _: workspace.restore_flags(), "loaded")
     restored = _phase(app_server, workspace, receiver, seed=5)
     assert all("error.type" not in event for event in restored)
     assert assert_valid_values(receiver.snapshot()[0]) > 0

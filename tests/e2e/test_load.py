@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests._support.receiver import Receiver
 from tests.e2e.checks import CONTEXT_ID, assert_exact_delivery, assert_no_secrets, assert_valid_values
 from tests.e2e.client import Load
 from tests.e2e.conftest import Workspace
-from tests.e2e.receiver import Receiver
 from tests.e2e.servers import DJANGO_GUNICORN, DJANGO_UVICORN, FASTAPI_GUNICORN, FLASK_GUNICORN, Server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("clean")]

@@ -6,7 +6,6 @@ import contextlib
 import http.client
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,6 +17,7 @@ from opentelemetry.trace import SpanKind
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ff_otel_flask import FeatureFlags
+from tests._support.waiting import wait_until
 from tests.conftest import Telemetry
 from tests.flask.apps import create_bare_app, instrument_app
 
@@ -55,12 +55,12 @@ def fetch(port: int, user_id: str) -> tuple[str, dict[str, Any]]:
 
 def server_spans(telemetry: Telemetry, expected: int) -> list[ReadableSpan]:
     """The server spans, once the server threads have ended all of them (they end after the body is sent)."""
-    deadline = time.monotonic() + 5
-    while True:
+
+    def ended() -> list[ReadableSpan] | None:
         spans = [span for span in telemetry.spans() if span.kind is SpanKind.SERVER]
-        if len(spans) >= expected or time.monotonic() > deadline:
-            return spans
-        time.sleep(0.01)
+        return spans if len(spans) >= expected else None
+
+    return wait_until(ended, timeout=10, what=f"{expected} server spans")
 
 
 def ours_only(app: flask.Flask) -> None:

@@ -48,7 +48,7 @@ def create_app(sink: Sink, *, configured: bool = False, **options: Any) -> flask
     def stream() -> flask.Response:
         def chunks() -> Iterator[str]:
             yield "first\n"
-            time.sleep(STREAM_PAUSE_SECONDS)
+            time.sleep(STREAM_PAUSE_SECONDS)  # a paused stream: the request lasts until its body ends
             yield f"{new_checkout()}\n"  # evaluated while the body is being sent
 
         return flask.Response(flask.stream_with_context(chunks()))

@@ -11,7 +11,7 @@ from opentelemetry.sdk.resources import Resource
 import ff_otel
 from ff_otel import _semconv as semconv
 from ff_otel_impact import ImpactQuery, ImpactReport, analyze_files
-from tests.e2e.otlp_json import logs_line
+from tests._support.otlp_json import logs_line
 from tests.impact.traces import MS, START_NS, Shop, evaluate, use_flags, write_lines
 
 

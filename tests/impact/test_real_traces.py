@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.receiver import Receiver
+from tests._support.receiver import Receiver
 from tests.e2e.servers import Deployment, Server
 from tests.impact.shop_app import SERVICE
 
@@ -28,7 +28,7 @@ SHOP = Deployment(
     (
         "gunicorn",
         "--bind",
-        "127.0.0.1:{port}",
+        "fd://{fd}",
         "--workers",
         "2",
         "--worker-class",
@@ -60,7 +60,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     server = Server(SHOP, environment, folder / "server.log")
     try:
-        server.wait_ready()
+        server.wait_until_serving()
         paths = [f"/checkout?user={n}" for n in range(REQUESTS_PER_ROUTE)]
         paths += [f"/banner?user={n}" for n in range(REQUESTS_PER_ROUTE)]
         # A fixed shuffle: no variant's requests keep company with the slow variant's more than another's, so the

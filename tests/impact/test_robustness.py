@@ -13,7 +13,7 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 import ff_otel
 from ff_otel_impact import ImpactQuery, ImpactReport, analyze_files
 from ff_otel_impact._render import report_document
-from tests.e2e.otlp_json import spans_line
+from tests._support.otlp_json import spans_line
 from tests.impact.traces import MS, START_NS, Shop, evaluate, use_flags, write_lines
 
 

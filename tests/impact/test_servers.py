@@ -7,7 +7,6 @@ and only `on` has `error.type`.
 
 from __future__ import annotations
 
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -18,10 +17,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ff_otel import _semconv as semconv
-from tests.e2e.receiver import ReceivedHistogramPoint, Receiver
-from tests.e2e.servers import Deployment, Server, free_port
+from sample_apps.demo.records import HistogramPoint
+from tests._support.receiver import Receiver
+from tests._support.servers import listening_socket, port_of
+from tests._support.waiting import wait_until
+from tests.e2e.servers import Deployment, Server
 from tests.histograms import Series, cumulative
-from tests.impact.apps.telemetry import PROMETHEUS_PORT_ENV
+from tests.impact.apps.telemetry import PROMETHEUS_FD_ENV
 from tests.impact_app import BETA, ORDERS, assert_checkout_impact, headers
 
 pytestmark = pytest.mark.slow
@@ -42,12 +44,12 @@ SLOW_BOUND = 2.5
 
 
 def _gunicorn(application: str) -> tuple[str, ...]:
-    return ("gunicorn", "--bind", "127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread", "--threads",
+    return ("gunicorn", "--bind", "fd://{fd}", "--workers", "1", "--worker-class", "gthread", "--threads",
             "16", "--graceful-timeout", "3", "--no-control-socket", application)  # fmt: skip
 
 
 def _uvicorn(application: str) -> tuple[str, ...]:
-    return ("uvicorn", "--host", "127.0.0.1", "--port", "{port}", "--no-access-log", application)
+    return ("uvicorn", "--fd", "{fd}", "--no-access-log", application)
 
 
 # (deployment, the route the framework reports, the status the adapter saw for a view that raised)
@@ -105,14 +107,14 @@ class Metered:
 
     def received(self) -> list[Series]:
         """The histogram's streams in the newest OTLP export (cumulative, so the newest holds everything)."""
-        newest: dict[tuple[tuple[str, object], ...], ReceivedHistogramPoint] = {}
+        newest: dict[tuple[tuple[str, object], ...], HistogramPoint] = {}
         for point in self.receiver.histogram_points():
             if point.name == semconv.METRIC_REQUEST_DURATION:
                 key = tuple(sorted(point.attributes.items()))
-                if key not in newest or newest[key].time_unix_nano <= point.time_unix_nano:
+                if key not in newest or newest[key].time_ns <= point.time_ns:
                     newest[key] = point
         return [
-            Series(point.attributes, point.count, cumulative(point.explicit_bounds, point.bucket_counts))
+            Series(dict(point.attributes), point.count, cumulative(point.explicit_bounds, point.bucket_counts))
             for point in newest.values()
         ]
 
@@ -120,18 +122,19 @@ class Metered:
 @pytest.fixture
 def metered(request: pytest.FixtureRequest, receiver: Receiver, tmp_path: Path) -> Iterator[Metered]:
     deployment: Deployment = request.param
-    prometheus_port = free_port()
+    prometheus = listening_socket()
+    prometheus_port = port_of(prometheus)
     environment = {
-        PROMETHEUS_PORT_ENV: str(prometheus_port),
+        PROMETHEUS_FD_ENV: str(prometheus.fileno()),
         "DJANGO_SETTINGS_MODULE": "tests.impact.apps.django_site.settings",
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_METRIC_EXPORT_INTERVAL": "200",
         "PYTHONWARNINGS": "ignore::DeprecationWarning",
     }
     receiver.clear()
-    server = Server(deployment, environment, tmp_path / f"{deployment.name}.log")
+    server = Server(deployment, environment, tmp_path / f"{deployment.name}.log", extra_sockets=[prometheus])
     try:
-        server.wait_ready()
+        server.wait_until_serving()
         yield Metered(server, prometheus_port, receiver)
     finally:
         server.stop()
@@ -171,12 +174,12 @@ def _send(base_url: str, cohort: str, order: int) -> int:
 
 def _wait_for(read: Callable[[], list[Series]], requests: int, timeout: float = 20) -> list[Series]:
     """Read until the histogram counts every request sent (recording ends after the response is on its way)."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def counted() -> list[Series] | None:
         series = read()
-        if sum(one.count for one in series) >= requests or time.monotonic() > deadline:
-            return series
-        time.sleep(0.1)
+        return series if sum(one.count for one in series) >= requests else None
+
+    return wait_until(counted, timeout=timeout, what=f"the histogram to count {requests} requests")
 
 
 @pytest.mark.parametrize(("metered", "route", "exception_status"), DEPLOYMENTS, indirect=["metered"])

@@ -25,7 +25,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
 import ff_otel
 from ff_otel import _semconv as semconv
-from tests.e2e.otlp_json import spans_line
+from tests._support.otlp_json import spans_line
 
 START_NS = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z
 MS = 1_000_000

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests._support.servers import ROOT, ServerProcess
+
 OPENTELEMETRY_INSTRUMENT = str(Path(sys.executable).with_name("opentelemetry-instrument"))
 START_TIMEOUT = 20.0
+REQUEST_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def base_environment(extra: Mapping[str, str]) -> dict[str, str]:
@@ -46,49 +36,28 @@ def base_environment(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def serve_and_get(
-    command: Sequence[str], port: int, environ: Mapping[str, str], requests: Sequence[Mapping[str, str]]
+    command: Sequence[str], environ: Mapping[str, str], requests: Sequence[Mapping[str, str]]
 ) -> tuple[list[str], str, str]:
-    """Start `opentelemetry-instrument <command>`, GET `/` once per headers mapping, stop it gracefully.
+    """Start `opentelemetry-instrument <command>` on a socket bound here, GET `/` once per headers mapping, stop it
+    gracefully.
 
-    Returns the response bodies and the process's stdout and stderr.
+    Returns the response bodies and the process's stdout and stderr. The first request waits in the socket's
+    backlog until the app serves: no request of its own to find out, which would add a span.
     """
-    process = subprocess.Popen(
-        [OPENTELEMETRY_INSTRUMENT, *command],
-        cwd=ROOT,
-        env=base_environment(environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = ServerProcess([OPENTELEMETRY_INSTRUMENT, *command], env=base_environment(environ))
     bodies: list[str] = []
     try:
-        _wait_until_serving(process, port)
-        for headers in requests:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers=dict(headers))
-            with urllib.request.urlopen(request, timeout=10) as response:
+        for number, headers in enumerate(requests):
+            request = urllib.request.Request(f"{server.url}/", headers=dict(headers))
+            timeout = START_TIMEOUT + REQUEST_TIMEOUT if number == 0 else REQUEST_TIMEOUT
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 bodies.append(response.read().decode())
-    finally:
-        # SIGINT stops each server gracefully, so the SDK flushes its spans at exit.
-        process.send_signal(signal.SIGINT)
-        try:
-            stdout, stderr = process.communicate(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            stdout, stderr = process.communicate()
+    except OSError as error:
+        _, stderr = server.finish(grace=STOP_TIMEOUT)
+        raise AssertionError(f"the app did not answer, exit status {server.process.returncode}:\n{stderr}") from error
+    # SIGINT stops each server gracefully, so the SDK flushes its spans at exit.
+    stdout, stderr = server.finish(grace=STOP_TIMEOUT)
     return bodies, stdout, stderr
-
-
-def _wait_until_serving(process: subprocess.Popen[str], port: int) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the app exited with {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"the app did not listen on port {port} within {START_TIMEOUT}s")
 
 
 def console_spans(stdout: str) -> list[dict[str, Any]]:

@@ -10,19 +10,20 @@ from typing import Any
 import pytest
 
 from tests.instrument.flags import FLAGS
-from tests.instrument.instrumented import console_spans, flag_events, free_port, serve_and_get, server_spans
+from tests.instrument.instrumented import console_spans, flag_events, serve_and_get, server_spans
 
 pytestmark = pytest.mark.slow
 
 EXPECTED = {"new-checkout": "on", "banner-color": "red"}
 
 
-def _command(app: str, port: int) -> list[str]:
+def _command(app: str) -> list[str]:
+    """The app's server, on the listening socket `serve_and_get` hands over (``{fd}``, and in the environment)."""
     if app == "flask":
-        return [sys.executable, "-m", "tests.instrument.flask_site", str(port)]
+        return [sys.executable, "-m", "tests.instrument.flask_site"]
     if app == "fastapi":
-        return [sys.executable, "-m", "uvicorn", "tests.instrument.fastapi_site:app", "--port", str(port)]
-    return [sys.executable, "-m", "django", "runserver", "--noreload", "--skip-checks", f"127.0.0.1:{port}"]
+        return [sys.executable, "-m", "uvicorn", "tests.instrument.fastapi_site:app", "--fd", "{fd}"]
+    return [sys.executable, "-m", "django", "runserver", "--noreload", "--skip-checks", "127.0.0.1:0"]
 
 
 def _environment(app: str, **extra: str) -> dict[str, str]:
@@ -31,8 +32,7 @@ def _environment(app: str, **extra: str) -> dict[str, str]:
 
 
 def _run(app: str, requests: list[dict[str, str]], **extra: str) -> tuple[list[str], list[dict[str, Any]], str]:
-    port = free_port()
-    bodies, stdout, stderr = serve_and_get(_command(app, port), port, _environment(app, **extra), requests)
+    bodies, stdout, stderr = serve_and_get(_command(app), _environment(app, **extra), requests)
     return bodies, server_spans(console_spans(stdout)), stderr
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import ff_otel
 from ff_otel._semconv import CONTEXT_ID, KEY, RESULT_VARIANT
 from sample_apps.common.flags import flag_client, use_flagd
 from sample_apps.common.jobs import PeriodicJob, warm_up
+from tests._support.waiting import wait_until
 from tests.conftest import Telemetry
 
 
@@ -19,10 +18,10 @@ def test_the_jobs_record_log_records_with_their_own_context(telemetry: Telemetry
     assert warm_up(client) == 30
     job = PeriodicJob(client, interval=0.01)
     job.start()
-    deadline = time.monotonic() + 5
-    while len(telemetry.logs()) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    job.stop()
+    try:
+        wait_until(lambda: len(telemetry.logs()) >= 3, timeout=10, what="three log records from the job")
+    finally:
+        job.stop()
 
     records = [(r.log_record.attributes or {}) for r in telemetry.logs()]
     assert len(records) >= 3

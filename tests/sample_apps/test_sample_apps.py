@@ -25,8 +25,8 @@ from ff_otel._semconv import (
 )
 from sample_apps.common.accounts import ACCOUNTS
 from sample_apps.demo import DemoRun, Hit
-from sample_apps.demo._records import SPAN_KIND_SERVER
 from sample_apps.demo._visit import ANONYMOUS
+from sample_apps.demo.records import SPAN_KIND_SERVER
 from tests.sample_apps.conftest import SECRET_KEY
 from tests.sample_apps.cookies import session_values
 

@@ -2,23 +2,49 @@
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from openfeature import api
 from openfeature.contrib.provider.flagd import FlagdProvider
 from openfeature.contrib.provider.flagd.config import ResolverType
+from openfeature.event import ProviderEvent
 
-from tests.e2e.apps.settings import flag_file
+from tests.e2e.apps.settings import flag_events_dir, flag_file
 
 POLL_MS = 100
 """How often flagd looks at the flag file for changes."""
 
 
 def configure_flags() -> None:
-    """Set the flagd provider in file mode."""
+    """Set the flagd provider in file mode, and count what it reports about the flag file."""
     provider = FlagdProvider(resolver_type=ResolverType.FILE, offline_flag_source_path=flag_file(), deadline_ms=POLL_MS)
     api.set_provider_and_wait(provider)
+    _write_flag_events()
+    api.add_handler(ProviderEvent.PROVIDER_CONFIGURATION_CHANGED, lambda _: _count_flag_event("loaded"))
+    api.add_handler(ProviderEvent.PROVIDER_ERROR, lambda _: _count_flag_event("failed"))
+
+
+_flag_events = {"loaded": 0, "failed": 0}
+"""How often flagd loaded the flag file, and how often reading it failed, in this process."""
+_flag_events_lock = threading.Lock()
+
+
+def _count_flag_event(kind: str) -> None:
+    """flagd read the flag file: the test waits on these counts, not on a clock."""
+    with _flag_events_lock:
+        _flag_events[kind] += 1
+        _write_flag_events()
+
+
+def _write_flag_events() -> None:
+    folder = flag_events_dir()
+    staged = folder / f".{os.getpid()}"
+    staged.write_text(json.dumps(_flag_events))
+    staged.replace(folder / str(os.getpid()))  # whole, never half-written, for the test reading it
 
 
 def evaluate_at_startup() -> None:

@@ -25,7 +25,7 @@ app.add_middleware(FeatureFlagMiddleware, impact_flags=[FLAG], context_builder=c
 async def checkout(order: int) -> PlainTextResponse:
     enabled = new_checkout()
     if enabled:
-        await asyncio.sleep(SLOW_SECONDS)
+        await asyncio.sleep(SLOW_SECONDS)  # the slow variant's own behaviour, which the histogram must show
     return PlainTextResponse("done", status_code=checkout_status(order, enabled))
 
 

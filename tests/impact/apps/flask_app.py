@@ -24,7 +24,7 @@ FeatureFlags(app, impact_flags=[FLAG], context_builder=cohort_context)
 def checkout(order: int) -> tuple[str, int]:
     enabled = new_checkout()
     if enabled:
-        time.sleep(SLOW_SECONDS)
+        time.sleep(SLOW_SECONDS)  # the slow variant's own behaviour, which the histogram must show
     return "done", checkout_status(order, enabled)
 
 

@@ -14,7 +14,7 @@ from tests.impact_app import checkout_status, new_checkout
 async def checkout(request: HttpRequest, order: int) -> HttpResponse:
     enabled = new_checkout()
     if enabled:
-        await asyncio.sleep(SLOW_SECONDS)
+        await asyncio.sleep(SLOW_SECONDS)  # the slow variant's own behaviour, which the histogram must show
     return HttpResponse("done", status=checkout_status(order, enabled))
 
 

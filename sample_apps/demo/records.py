@@ -1,4 +1,9 @@
-"""What a sample app exported, decoded from OTLP into plain values."""
+"""What an app exported, decoded from OTLP into plain values: the one OTLP decoder of the repository.
+
+The demo's collector reads every export through it, and so does the tests' receiver. Usage::
+
+    spans = spans_of(ExportTraceServiceRequest.FromString(body))
+"""
 
 from __future__ import annotations
 
@@ -42,6 +47,11 @@ class ExportedSpan:
     def duration_ms(self) -> float:
         return (self.end_ns - self.start_ns) / 1e6
 
+    @property
+    def server(self) -> bool:
+        """Whether this is a server span (a request's own span)."""
+        return self.kind == SPAN_KIND_SERVER
+
 
 @dataclasses.dataclass(frozen=True)
 class ExportedLog:
@@ -52,6 +62,20 @@ class ExportedLog:
     time_ns: int
     trace_id: str
     service: str
+
+
+@dataclasses.dataclass(frozen=True)
+class HistogramPoint:
+    """One data point of a histogram as exported (cumulative: each export repeats every stream so far)."""
+
+    name: str
+    resource: Mapping[str, Any]
+    attributes: Mapping[str, Any]
+    time_ns: int
+    count: int
+    sum: float
+    explicit_bounds: tuple[float, ...]
+    bucket_counts: tuple[int, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,13 +150,31 @@ def logs_of(request: ExportLogsServiceRequest) -> list[ExportedLog]:
     return logs
 
 
-def impact_of(request: ExportMetricsServiceRequest, name: str) -> list[ImpactSeries]:
-    """The streams of the histogram `name` in one OTLP metrics export."""
+def histograms_of(request: ExportMetricsServiceRequest) -> list[HistogramPoint]:
+    """The data points of every histogram in one OTLP metrics export (other kinds of metric are left out)."""
     return [
-        ImpactSeries(attributes_of(point.attributes), point.count, point.sum, point.time_unix_nano)
+        HistogramPoint(
+            name=metric.name,
+            resource=attributes_of(resource_metrics.resource.attributes),
+            attributes=attributes_of(point.attributes),
+            time_ns=point.time_unix_nano,
+            count=point.count,
+            sum=point.sum,
+            explicit_bounds=tuple(point.explicit_bounds),
+            bucket_counts=tuple(point.bucket_counts),
+        )
         for resource_metrics in request.resource_metrics
         for scope_metrics in resource_metrics.scope_metrics
         for metric in scope_metrics.metrics
-        if metric.name == name and metric.WhichOneof("data") == "histogram"
+        if metric.WhichOneof("data") == "histogram"
         for point in metric.histogram.data_points
+    ]
+
+
+def impact_of(request: ExportMetricsServiceRequest, name: str) -> list[ImpactSeries]:
+    """The streams of the histogram `name` in one OTLP metrics export."""
+    return [
+        ImpactSeries(point.attributes, point.count, point.sum, point.time_ns)
+        for point in histograms_of(request)
+        if point.name == name
     ]
