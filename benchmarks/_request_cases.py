@@ -35,6 +35,8 @@ def case(framework: str, name: str, requests: int, path: str = PATH, logged_in: 
 
     @contextlib.contextmanager
     def run() -> Iterator[Batch]:
+        # Each case starts from nothing installed: importing ff_otel_asgi installs ff-otel's stand-in defaults.
+        ff_otel.uninstall()
         use_flags()
         traces = _traces()
         traces.clear()
