@@ -249,7 +249,8 @@ def _wrap_sync(original: _Sync) -> _Sync:
         try:
             details = original(self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options)
         finally:
-            _leave(data)
+            if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
+                _leave(data)
         _end(recorder, self, details, evaluation_context, data)
         return details
 
@@ -283,7 +284,8 @@ def _wrap_async(original: _Async) -> _Async:
                 self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options
             )
         finally:
-            _leave(data)
+            if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
+                _leave(data)
         _end(recorder, self, details, evaluation_context, data)
         return details
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
 from ff_otel._values import _snake_cache, snake_case
@@ -56,7 +57,9 @@ def outcome(evaluation: Evaluation) -> tuple[str, str | None]:
     reason, code = evaluation.reason, evaluation.error_code
     if reason is not None:
         # A provider may return any object as a reason, hashable or not.
-        text = (_snake_cache.get(reason) if type(reason) is str else None) or snake_case(reason)
+        text = (_snake_cache.get(reason) if type(reason) is str or isinstance(reason, Enum) else None) or snake_case(
+            reason
+        )
     elif code is None:
         return "unknown", None
     else:

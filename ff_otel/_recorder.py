@@ -184,7 +184,7 @@ class Recorder:
         elif destination:
             self._on_span(destination, evaluation, hook_data)
         instruments = self._instruments
-        if instruments is not None and instruments.live():
+        if instruments is not None and (instruments.known_live or instruments.live()):
             self._measure(instruments, evaluation, hook_data)
 
     def _note_impact(self, evaluation: Evaluation) -> None:
@@ -296,15 +296,27 @@ class Recorder:
         return self._attributes(evaluation)
 
     def _measure(self, instruments: Instruments, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
+        reason: str | None
         reason, error_type = outcome(evaluation)
+        # No made-up "unknown" series in the metrics; never recorded means in the metrics too.
+        if evaluation.reason is None and error_type is None:
+            reason = None
         excluded = self._excluded
+        if not excluded:  # the common case, without five lookups
+            instruments.count(
+                evaluation.key,
+                evaluation.variant,
+                reason,
+                evaluation.provider_name,
+                error_type,
+                error_type is not None,
+                hook_data,
+            )
+            return
         instruments.count(
             None if semconv.KEY in excluded else evaluation.key,
             None if semconv.RESULT_VARIANT in excluded else evaluation.variant,
-            # No made-up "unknown" series in the metrics; never recorded means in the metrics too.
-            reason
-            if (evaluation.reason is not None or error_type is not None) and semconv.RESULT_REASON not in excluded
-            else None,
+            None if semconv.RESULT_REASON in excluded else reason,
             None if semconv.PROVIDER_NAME in excluded else evaluation.provider_name,
             None if semconv.ERROR_TYPE in excluded else error_type,
             error_type is not None,

@@ -2,11 +2,16 @@
 
 `latest` follows the feature-flag semantic conventions v1.44 and Appendix D; `legacy` the pre-1.32 names; `both`
 the union. Every value is made valid and bounded here (keys, variants, reasons, metadata), once.
+
+A flag evaluated again with the same outcome gets the same attributes, but for its context id: for successful
+evaluations the attributes before and after the context id are kept per outcome (a bounded cache, only for plain
+inputs that compare exactly), and each evaluation adds its own context id between them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +26,15 @@ from ff_otel._safe import report
 from ff_otel._value_policy import ValuePolicy
 from ff_otel._values import clean_text
 
+_Attributes = dict[str, AttributeValue]
+_Parts = tuple[_Attributes, _Attributes]
+"""The attributes before the context id, and those after it."""
+
+CACHE_SIZE = 1024
+"""Outcomes kept per set of options; a full cache starts again empty, so odd input never grows it."""
+_PLAIN = frozenset({str, bool, int, type(None)})
+"""Values and metadata whose equal instances always record the same (with their type in the key: 1 is not True)."""
+
 
 class EvaluationAttributes:
     """Builds an evaluation's attributes for one set of options."""
@@ -33,13 +47,88 @@ class EvaluationAttributes:
         self._capture_auto = options.capture_value == "auto"
         self._capture_error_message = options.capture_error_message
         self._value_of = ValuePolicy(options)
+        # `redact` is the user's code, maybe not pure: a value that goes through it is never cached.
+        self._redacts = options.redact is not None
         secret = options.secret_key
         self._context_id_of: Callable[[str], str] = _same
         if options.pseudonymize_context_id and secret:
             self._context_id_of = lru_cache(maxsize=4096)(lambda key: pseudonymize(key, secret))
+        self._parts_of: dict[tuple[object, ...], _Parts] = {}
 
-    def __call__(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
+    def __call__(self, evaluation: Evaluation) -> _Attributes:
         """The attributes of `evaluation` in the configured semconv mode, every one valid and bounded."""
+        latest = self._latest
+        cache_key = self._cache_key(evaluation)
+        parts = None
+        if cache_key is not None:
+            try:
+                parts = self._parts_of.get(cache_key)
+            except Exception:  # a reason whose hash or comparison raises: built as it is
+                cache_key = None
+        if parts is not None:
+            head, tail = parts
+            from_provider = self._provider_context_id(evaluation.flag_metadata) if latest else None
+        else:
+            head, tail, from_provider = self._parts(evaluation)
+            if cache_key is not None:
+                cache = self._parts_of
+                if len(cache) >= CACHE_SIZE:
+                    cache.clear()
+                cache[cache_key] = head, tail
+        attributes = dict(head)  # a new dict for every record: the span keeps it, shaping may replace it
+        if latest:
+            context_id = self._context_id(from_provider, evaluation.targeting_key)
+            if context_id is not None:
+                attributes[semconv.CONTEXT_ID] = context_id
+        if tail:
+            attributes.update(tail)
+        return attributes
+
+    def _cache_key(self, evaluation: Evaluation) -> tuple[object, ...] | None:
+        """All that decides a successful evaluation's attributes but its context id; None if not cacheable."""
+        if evaluation.error_code is not None:
+            return None  # failures are rare, and their messages vary
+        key, variant, reason = evaluation.key, evaluation.variant, evaluation.reason
+        provider_name = evaluation.provider_name
+        if not (
+            type(key) is str
+            and (variant is None or type(variant) is str)
+            and (provider_name is None or type(provider_name) is str)
+            and (reason is None or type(reason) is str or isinstance(reason, Enum))
+        ):
+            return None
+        value: object = None
+        if variant is None or not self._capture_auto:  # the value policy is consulted
+            value = evaluation.value
+            kind = type(value)
+            if self._redacts or kind not in _PLAIN or (kind is str and len(value) > self._max_length):  # type: ignore[arg-type]
+                return None
+        set_id = version = None
+        metadata = evaluation.flag_metadata
+        if self._latest and metadata is not None:
+            if type(metadata) is not dict:
+                return None  # a mapping of the provider's own: read by `_metadata`, which reports its errors
+            if metadata:
+                set_id = metadata.get(semconv.METADATA_FLAG_SET_ID)
+                version = metadata.get(semconv.METADATA_VERSION)
+                if type(set_id) not in _PLAIN or type(version) not in _PLAIN:
+                    return None
+        return (
+            key,
+            variant,
+            type(reason),
+            reason,
+            provider_name,
+            type(value),
+            value,
+            type(set_id),
+            set_id,
+            type(version),
+            version,
+        )
+
+    def _parts(self, evaluation: Evaluation) -> tuple[_Attributes, _Attributes, str | None]:
+        """The attributes before the context id, those after it, and the context id the provider gave."""
         limit = self._max_length
         key = clean_text(evaluation.key, limit)
         variant = evaluation.variant
@@ -48,47 +137,57 @@ class EvaluationAttributes:
         provider_name = evaluation.provider_name
         if provider_name:
             provider_name = clean_text(provider_name, limit)
-        attributes: dict[str, AttributeValue] = {semconv.KEY: key}
+        head: _Attributes = {semconv.KEY: key}
+        tail: _Attributes = {}
+        from_provider = None
         # The value is recorded only when the policy asks for it; `auto` with a variant is the common case.
         value = None
         if variant is None or not self._capture_auto:
             value = self._value_of(evaluation.key, variant, evaluation.value)
         if self._latest:
             if variant is not None:
-                attributes[semconv.RESULT_VARIANT] = variant
+                head[semconv.RESULT_VARIANT] = variant
             if value is not None:
-                attributes[semconv.RESULT_VALUE] = value
+                head[semconv.RESULT_VALUE] = value
             reason, error_type = outcome(evaluation)
-            attributes[semconv.RESULT_REASON] = clean_text(reason, limit)
+            head[semconv.RESULT_REASON] = clean_text(reason, limit)
             if provider_name:
-                attributes[semconv.PROVIDER_NAME] = provider_name
+                head[semconv.PROVIDER_NAME] = provider_name
             metadata = evaluation.flag_metadata
-            context_id = None if metadata is None else self._metadata(metadata, attributes)
-            if context_id is None:
-                targeting_key = evaluation.targeting_key
-                context_id = bound_context_id(targeting_key)
-                if context_id is None and targeting_key is not None:
-                    context_id = self._context_id_of(targeting_key)
-            if context_id is not None:
-                attributes[semconv.CONTEXT_ID] = clean_text(context_id, limit)
+            if metadata is not None:
+                from_provider = self._metadata(metadata, head)
             if error_type is not None:
-                attributes[semconv.ERROR_TYPE] = clean_text(error_type, limit)
+                tail[semconv.ERROR_TYPE] = clean_text(error_type, limit)
                 message = evaluation.error_message
                 if message and self._capture_error_message:
                     message = clean_text(message, limit)
-                    attributes[semconv.ERROR_MESSAGE] = message
+                    tail[semconv.ERROR_MESSAGE] = message
                     if self._appendix_d:
-                        attributes[semconv.APPENDIX_D_ERROR_MESSAGE] = message
+                        tail[semconv.APPENDIX_D_ERROR_MESSAGE] = message
         if self._legacy:
             if provider_name:
-                attributes[semconv.LEGACY_PROVIDER_NAME] = provider_name
+                tail[semconv.LEGACY_PROVIDER_NAME] = provider_name
             # The older conventions put a stringified value where there is no variant.
             legacy_variant = variant if variant is not None else None if value is None else str(value)
             if legacy_variant is not None:
-                attributes[semconv.LEGACY_VARIANT] = legacy_variant
-        return attributes
+                tail[semconv.LEGACY_VARIANT] = legacy_variant
+        return head, tail, from_provider
 
-    def _metadata(self, metadata: Mapping[str, Any], attributes: dict[str, AttributeValue]) -> str | None:
+    def _context_id(self, from_provider: str | None, targeting_key: str | None) -> str | None:
+        """The provider's context id, else the one bound for the targeting key, else the key (pseudonymized)."""
+        context_id = from_provider
+        if context_id is None:
+            context_id = bound_context_id(targeting_key)
+            if context_id is None and targeting_key is not None:
+                context_id = self._context_id_of(targeting_key)
+        return None if context_id is None else clean_text(context_id, self._max_length)
+
+    def _provider_context_id(self, metadata: Mapping[str, Any] | None) -> str | None:
+        """The context id in a cached outcome's metadata (a plain dict, or None), as `_metadata` gives it."""
+        raw = metadata.get(semconv.METADATA_CONTEXT_ID) if metadata else None
+        return None if raw is None else self._context_id_of(clean_text(raw, self._max_length))
+
+    def _metadata(self, metadata: Mapping[str, Any], attributes: _Attributes) -> str | None:
         """Put the flag set id and version on `attributes`; return the provider's context id, if it gave one."""
         limit = self._max_length
         try:

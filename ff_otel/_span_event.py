@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from typing import Any
 
 from opentelemetry.trace import Span
@@ -29,12 +30,13 @@ _LOCK = threading.Lock()
 class _SdkShape:
     """The SDK classes the fast path builds, found and checked once."""
 
-    __slots__ = ("attributes", "event", "spans")
+    __slots__ = ("attributes", "event", "events", "spans")
 
-    def __init__(self, spans: frozenset[type], event: type, attributes: type) -> None:
+    def __init__(self, spans: frozenset[type], event: type, attributes: type, events: Any) -> None:
         self.spans = spans
         self.event = event
         self.attributes = attributes
+        self.events = events
 
 
 _shape: _SdkShape | None = None
@@ -52,17 +54,32 @@ def add_event(span: Span, name: str, attributes: dict[str, AttributeValue]) -> N
                 if type(value) not in _PLAIN:
                     break
             else:
-                # What `_bounded` and `_event` build, inline: this runs for every recorded evaluation.
+                # What `_bounded` and `_event` build, inline: this runs for every recorded evaluation. One store
+                # per attribute, in the order the constructors make them, is the cheapest way to the same state.
                 bounded: Any = object.__new__(shape.attributes)
-                bounded.__dict__.update(
-                    _dict=attributes, maxlen=count_limit, dropped=0, max_value_len=None, _lock=_LOCK, _immutable=True
-                )
+                bounded._dict = attributes
+                bounded.maxlen = count_limit
+                bounded.dropped = 0
+                bounded.max_value_len = None
+                bounded._lock = _LOCK
+                bounded._immutable = True
                 event: Any = object.__new__(shape.event)
-                event.__dict__.update(_name=name, _timestamp=time.time_ns(), _attributes=bounded)
+                event._name = name
+                event._timestamp = time.time_ns()
+                event._attributes = bounded
                 ended = False
                 with span._lock:  # type: ignore[attr-defined]
                     if span._end_time is None:  # type: ignore[attr-defined]
-                        span._events.append(event)  # type: ignore[attr-defined]
+                        events: Any = span._events  # type: ignore[attr-defined]
+                        if type(events) is shape.events:
+                            # `_append`, inline.
+                            with events._lock:
+                                queue = events._dq
+                                if queue.maxlen is not None and len(queue) == queue.maxlen:
+                                    events.dropped += 1
+                                queue.append(event)
+                        else:
+                            events.append(event)
                     else:
                         ended = True
                 if ended:  # the SDK's own warning, for a span that ended in between
@@ -73,16 +90,39 @@ def add_event(span: Span, name: str, attributes: dict[str, AttributeValue]) -> N
 
 def _bounded(shape: _SdkShape, count_limit: int | None, attributes: dict[str, AttributeValue]) -> Any:
     bounded: Any = object.__new__(shape.attributes)
-    bounded.__dict__.update(
-        _dict=attributes, maxlen=count_limit, dropped=0, max_value_len=None, _lock=_LOCK, _immutable=True
-    )
+    bounded._dict = attributes
+    bounded.maxlen = count_limit
+    bounded.dropped = 0
+    bounded.max_value_len = None
+    bounded._lock = _LOCK
+    bounded._immutable = True
     return bounded
 
 
 def _event(shape: _SdkShape, name: str, attributes: Any, timestamp: int) -> Any:
     event: Any = object.__new__(shape.event)
-    event.__dict__.update(_name=name, _timestamp=timestamp, _attributes=attributes)
+    event._name = name
+    event._timestamp = timestamp
+    event._attributes = attributes
     return event
+
+
+def _append(events: Any, item: object) -> None:
+    """`BoundedList.append`: the oldest item makes room when the list is full, and is counted as dropped."""
+    with events._lock:
+        queue = events._dq
+        if queue.maxlen is not None and len(queue) == queue.maxlen:
+            events.dropped += 1
+        queue.append(item)
+
+
+def _appends_alike(kind: type) -> bool:
+    """True when `_append` leaves a `kind` list in the state its own `append` does, full or not."""
+    own, ours = kind(2), kind(2)
+    for item in range(3):
+        own.append(item)
+        _append(ours, item)
+    return type(ours._dq) is deque and list(own) == list(ours) and own.dropped == ours.dropped == 1
 
 
 def _check() -> _SdkShape | None:
@@ -93,6 +133,7 @@ def _check() -> _SdkShape | None:
         from opentelemetry.sdk import trace as sdk_trace
         from opentelemetry.sdk.trace import Event
         from opentelemetry.sdk.trace import Span as SdkSpan
+        from opentelemetry.sdk.util import BoundedList
 
         # The tracer makes `_Span`s; only classes that keep the SDK's own event methods qualify.
         spans = frozenset(
@@ -102,7 +143,7 @@ def _check() -> _SdkShape | None:
             and getattr(kind, "add_event", None) is SdkSpan.add_event
             and getattr(kind, "_add_event", None) is getattr(SdkSpan, "_add_event", None)
         )
-        shape = _SdkShape(spans, Event, BoundedAttributes)
+        shape = _SdkShape(spans, Event, BoundedAttributes, BoundedList)
         sample: dict[str, AttributeValue] = {"k": "v", "b": True, "i": 7, "f": 0.5}
         expected_attributes = BoundedAttributes(128, sample, immutable=True)
         expected = Event("e", expected_attributes, 12)
@@ -124,7 +165,11 @@ def _check() -> _SdkShape | None:
             same = False
         probe: Any = sdk_trace.TracerProvider(shutdown_on_exit=False).get_tracer("ff_otel").start_span("probe")
         same = same and type(probe) in spans and hasattr(probe, "_lock") and probe._end_time is None
-        same = same and callable(getattr(getattr(probe, "_events", None), "append", None))
+        events = getattr(probe, "_events", None)
+        # The inline append needs the list's own shape; other event lists get their own `append`.
+        same = same and callable(getattr(events, "append", None))
+        if type(events) is BoundedList:
+            same = same and _appends_alike(BoundedList)
         _shape = shape if same else None
     except Exception:  # no SDK installed, or one whose insides moved: the public path it is
         _shape = None

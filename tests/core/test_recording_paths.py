@@ -234,6 +234,13 @@ def _metric_points(reader: InMemoryMetricReader) -> list[tuple[str, list[tuple[s
 OPTIONS: dict[str, dict[str, Any]] = {
     "events": {"semconv": "both", "capture_value": "always"},
     "evaluation spans and log records": {"evaluation_spans": True, "events": "both", "duration_histogram": True},
+    # The user's callbacks run on every evaluation, cached outcome or not.
+    "events shaped by callbacks": {
+        "capture_value": "always",
+        "redact": lambda key, value: f"{key}={value!r}",
+        "attribute_mapper": lambda metadata: {"app.metadata_keys": len(metadata)},
+        "event_mutator": lambda attributes: {**attributes, "app.attribute_count": len(attributes)},
+    },
 }
 
 
@@ -275,7 +282,7 @@ def test_the_client_wrapper_records_what_the_hook_records(
         hook = _run(case, telemetry, install=True, in_span=in_span, options=options)
 
     assert wrapper["values"] == hook["values"] == bare["values"]
-    if options != "events":
+    if OPTIONS[options].get("evaluation_spans"):
         # Evaluation spans (with their exception events) and log records in the span's context.
         own_spans = any(event.startswith("span ") for event, _ in wrapper["events"])
         assert own_spans == (in_span and name != "provider not ready")  # the SDK fails those before any start
@@ -288,6 +295,9 @@ def test_the_client_wrapper_records_what_the_hook_records(
         assert "exception" in [name for name, _ in recorded]  # what the provider or a hook raised
     evaluations = [name for name, _ in recorded if name == "feature_flag.evaluation"]
     assert len(evaluations) >= len(bare["values"])  # every evaluation (a case may evaluate more than it returns)
+    if "event_mutator" in OPTIONS[options]:  # on every evaluation, the first of a flag or a repeated one
+        shaped = [attributes for name, attributes in recorded if name == "feature_flag.evaluation"]
+        assert all("app.attribute_count" in [attribute for attribute, _, _ in one] for one in shaped)
     assert not (wrapper["logs"] if in_span else wrapper["events"])
     assert wrapper["events"] == hook["events"]
     assert wrapper["logs"] == hook["logs"]

@@ -49,6 +49,7 @@ def test_the_stored_and_exported_events_are_the_ones_add_event_makes(limits: Spa
     assert [(e.name, dict(e.attributes or {}), e.dropped_attributes) for e in ours.events] == [
         (e.name, dict(e.attributes or {}), e.dropped_attributes) for e in public.events
     ]
+    assert ours.dropped_events == public.dropped_events
     for event in ours.events:
         with pytest.raises(TypeError):
             event.attributes["feature_flag.key"] = "changed"  # type: ignore[index]
