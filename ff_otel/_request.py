@@ -12,7 +12,7 @@ from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, get_current_span
 from ff_otel._adapter_options import AdapterOptions
 from ff_otel._context import Binding, LazyIdentity, bind_identity, linger_identity
 from ff_otel._identity import ANONYMOUS, Identity
-from ff_otel._impact import Impact, RequestImpact, impact_for
+from ff_otel._impact import Impact, impact_for
 from ff_otel._install import recorder_for
 from ff_otel._options import Options
 from ff_otel._recorder import Recorder
@@ -35,7 +35,7 @@ def prepare(core: Options | None, options: AdapterOptions) -> PreparedOptions:
     return PreparedOptions(None if core is None else recorder_for(core), impact_for(core, options))
 
 
-class RequestScope:
+class RequestScope(InFlight):
     """Binds one web request for its whole life: identity, evaluation context, and the flag summary.
 
     The identity is looked up at the first flag evaluation, not before, so it does not matter whether the
@@ -55,13 +55,10 @@ class RequestScope:
     __slots__ = (
         "_binding",
         "_find_identity",
-        "_impact",
         "_in_flight_token",
         "_options",
-        "_recorder",
         "_request",
         "identity",
-        "state",
     )
 
     def __init__(
@@ -77,14 +74,14 @@ class RequestScope:
         self._request = request
         self._find_identity = find_identity
         self._options = options
-        self.state = RequestSummary(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
+        summary = RequestSummary(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
         self.identity = LazyIdentity(self._resolve)
         self._binding: Binding | None = None
         self._in_flight_token: contextvars.Token[InFlight | None] | None = None
         if prepared is None:
             prepared = prepare(core, options)
-        self._recorder = prepared.recorder
-        self._impact: RequestImpact | None = None if prepared.impact is None else prepared.impact.begin()
+        # The scope is itself what the recording path reads from the request's context variable.
+        super().__init__(summary, prepared.recorder, None if prepared.impact is None else prepared.impact.begin())
 
     def _resolve(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
         identity = self._identity()
@@ -116,7 +113,7 @@ class RequestScope:
         return ANONYMOUS if found is None else _checked(found)
 
     def __enter__(self) -> RequestScope:
-        self._in_flight_token = IN_FLIGHT.set(InFlight(self.state, self._recorder, self._impact))
+        self._in_flight_token = IN_FLIGHT.set(self)
         self._binding = bind_identity(self.identity)
         return self
 
@@ -132,6 +129,11 @@ class RequestScope:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    @property
+    def state(self) -> RequestSummary | None:
+        """The request's flag summary, written onto its span when it ends; None with `summary=False`."""
+        return self.summary
 
     @property
     def span(self) -> Span | None:
@@ -156,7 +158,7 @@ class RequestScope:
     @property
     def measured(self) -> bool:
         """True when the request's end is recorded for impact flags (`end()` does something)."""
-        return self._impact is not None
+        return self.impact is not None
 
     def resolve(self) -> None:
         """Look the identity up now rather than at the first evaluation (before async code that cannot)."""
@@ -178,7 +180,7 @@ class RequestScope:
 
         `error` is the exception that ended the request unhandled, if any; a 5xx without one counts as an error too.
         """
-        impact = self._impact
+        impact = self.impact
         if impact is not None:
             problem = "ff_otel could not record the request's flag impact"
             call_safely(problem, impact.end, method, route, status_code, error)
