@@ -24,7 +24,7 @@ from openfeature import client as client_module
 from openfeature.client import OpenFeatureClient
 from openfeature.evaluation_context import EvaluationContext, get_evaluation_context
 from openfeature.flag_evaluation import FlagEvaluationDetails, FlagEvaluationOptions, FlagType, FlagValueType
-from openfeature.provider import ProviderStatus
+from openfeature.provider import FeatureProvider, ProviderStatus
 from openfeature.transaction_context import get_transaction_context
 
 from ff_otel import _impact, _in_progress
@@ -195,7 +195,24 @@ def _evaluation(client: OpenFeatureClient, details: Details, invocation: Evaluat
         or get_transaction_context().targeting_key
         or get_evaluation_context().targeting_key
     )
-    return evaluation_of_details(details, client.provider.get_metadata().name, targeting_key)
+    return evaluation_of_details(details, _provider_name(client.provider), targeting_key)
+
+
+_provider_names: dict[int, tuple[object, str]] = {}
+_MAX_PROVIDER_NAMES = 64
+
+
+def _provider_name(provider: FeatureProvider) -> str:
+    """The provider's metadata name, asked once per provider object: a provider names itself for its lifetime,
+    and asking builds a metadata object each time."""
+    known = _provider_names.get(id(provider))
+    if known is not None and known[0] is provider:
+        return known[1]
+    name = provider.get_metadata().name
+    if len(_provider_names) >= _MAX_PROVIDER_NAMES:
+        _provider_names.clear()  # providers come and go in tests, not in production: start afresh
+    _provider_names[id(provider)] = (provider, name)  # the provider kept, so its id is not reused meanwhile
+    return name
 
 
 class _Raised(threading.local):

@@ -12,7 +12,7 @@ per-evaluation mutable mapping `data`.
 from __future__ import annotations
 
 import contextvars
-import threading
+import itertools
 import time
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
@@ -94,8 +94,9 @@ class Recorder:
         count of evaluations under way."""
         """True when the path must call `started` before each evaluation (duration metric, evaluation spans)."""
         # Event counts per span, keyed by id(span) and dropped when the span is collected.
-        self._span_events: dict[int, int] = {}
-        self._count_lock = threading.Lock()
+        # Per span, a counter of its evaluation events: `next()` on one is atomic, so the cap stays exact when the
+        # threads of one request share its span, with no lock on the way.
+        self._span_events: dict[int, itertools.count[int]] = {}
         self._attributes = EvaluationAttributes(options)
         self._value_of = ValuePolicy(options)
 
@@ -262,12 +263,13 @@ class Recorder:
         if limit is not None:
             counts = self._span_events
             span_id = id(span)
-            with self._count_lock:  # threads of one request share its span: the cap must stay exact
-                count = counts.get(span_id)
-                if count is None:
-                    count = 0
+            counter = counts.get(span_id)
+            if counter is None:
+                fresh = itertools.count()
+                counter = counts.setdefault(span_id, fresh)
+                if counter is fresh:  # the one thread whose counter was kept forgets it with the span
                     weakref.finalize(span, counts.pop, span_id, None)
-                counts[span_id] = count + 1
+            count = next(counter)
             if count >= limit:
                 span.set_attribute(semconv.DROPPED_EVENTS, count + 1 - limit)
                 return
