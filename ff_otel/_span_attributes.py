@@ -38,8 +38,8 @@ def set_valid_attributes(span: Span, attributes: dict[str, AttributeValue]) -> N
 def _writable(store: Any, kind: type) -> bool:
     if type(store) is not kind:
         return False
-    checked: Any = store  # the SDK's attribute store: its limits decide whether values can skip cleaning
-    return checked.max_value_len is None and not checked._immutable
+    # The SDK's attribute store: its limits decide whether values can skip cleaning; an unknown shape cannot.
+    return getattr(store, "max_value_len", 0) is None and getattr(store, "_immutable", True) is False
 
 
 def _check() -> tuple[frozenset[type], type] | None:
