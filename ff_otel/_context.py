@@ -327,8 +327,13 @@ class Binding:
         self._foreign_previous: EvaluationContext | None = None
         if not propagator_is_ours() and ensure_propagator() is None:
             # The application set its own propagator: hand it a context that still looks the identity up lazily.
-            self._foreign_previous = transaction_context.get_transaction_context()
-            transaction_context.set_transaction_context(_LazyContext(layer))
+            try:
+                previous = transaction_context.get_transaction_context()
+                transaction_context.set_transaction_context(_LazyContext(layer))
+            except Exception as error:  # the application's propagator is its own: it may fail, we may not
+                report("ff_otel could not set the context through the application's propagator", error)
+            else:
+                self._foreign_previous = previous
 
     def release(self) -> None:
         try:
@@ -336,9 +341,13 @@ class Binding:
         except ValueError:
             # Left in another context than entered (a generator finished by another task): restore by value.
             _LAYER.set(self._previous)
-        if self._foreign_previous is not None:
-            transaction_context.set_transaction_context(self._foreign_previous)
-        _LIVE.closed()
+        try:
+            if self._foreign_previous is not None:
+                transaction_context.set_transaction_context(self._foreign_previous)
+        except Exception as error:
+            report("ff_otel could not restore the context through the application's propagator", error)
+        finally:
+            _LIVE.closed()
 
 
 def bind_identity(identity: LazyIdentity) -> Binding:

@@ -65,6 +65,7 @@ def pseudonymize(value: str, secret_key: str | bytes, purpose: str = CONTEXT_ID_
 
 ANONYMOUS_ID_KEY = "_ff_otel_anonymous_id"
 """The session key under which `persist_anonymous_id` keeps a visitor's random id, in every web adapter."""
+_EARLIER_ANONYMOUS_ID_KEYS = ("ff_otel.anonymous_id",)  # ff_otel_asgi's key before: its visitors keep their ids
 
 
 def visitor_identity(
@@ -86,6 +87,10 @@ def visitor_identity(
         return Identity.user(user_id)
     if persist_anonymous_id and session is not None:
         stored = session.get(ANONYMOUS_ID_KEY)
+        if stored is None:
+            stored = next((session[k] for k in _EARLIER_ANONYMOUS_ID_KEYS if k in session), None)
+            if isinstance(stored, str) and stored:
+                session[ANONYMOUS_ID_KEY] = stored
         if not (isinstance(stored, str) and stored) and not session_key:
             # Storing it makes the framework create the session and send its cookie.
             stored = session[ANONYMOUS_ID_KEY] = secrets.token_hex(16)

@@ -268,7 +268,10 @@ class Recorder:
                 fresh = itertools.count()
                 counter = counts.setdefault(span_id, fresh)
                 if counter is fresh:  # the one thread whose counter was kept forgets it with the span
-                    weakref.finalize(span, counts.pop, span_id, None)
+                    try:
+                        weakref.finalize(span, counts.pop, span_id, None)
+                    except TypeError:  # a span class that cannot be referenced weakly: not counted, never kept
+                        counts.pop(span_id, None)
             count = next(counter)
             if count >= limit:
                 span.set_attribute(semconv.DROPPED_EVENTS, count + 1 - limit)

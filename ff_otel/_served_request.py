@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, MutableMapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
-from opentelemetry.trace import Span
+from opentelemetry.trace import Span, get_current_span, use_span
 
 from ff_otel._adapter_options import AdapterOptions
 from ff_otel._identity import Identity, visitor_identity
@@ -64,11 +64,13 @@ class ServedRequest:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        # With `linger`, code that still runs after the adapter (an outer middleware) keeps the identity.
-        self.scope.close(linger=self._linger)
-        activation, self._activation = self._activation, None
-        if activation is not None:
-            activation.__exit__(exc_type, exc, tb)
+        try:
+            # With `linger`, code that still runs after the adapter (an outer middleware) keeps the identity.
+            self.scope.close(linger=self._linger)
+        finally:
+            activation, self._activation = self._activation, None
+            if activation is not None:
+                activation.__exit__(exc_type, exc, tb)
         if exc is not None:
             self.finish(None, error=exc)
 
@@ -111,6 +113,24 @@ class ServedRequest:
         if isinstance(chunks, AsyncIterable):
             return AsyncStream(chunks, self._bind, finish)
         return SyncStream(chunks, self._bind, finish)
+
+    def end_after_body(self, body: Iterable[bytes], span: Span) -> Iterable[bytes]:
+        """A WSGI body whose chunks run in `span` (unless it is current already), for a framework whose span ends
+        before the body is sent; `end()` follows the body's own `close()`. The scope stays open meanwhile."""
+
+        def bind() -> contextlib.AbstractContextManager[object]:
+            # A span still current (it ends with the last chunk) must not be made current once more after it.
+            return contextlib.nullcontext() if get_current_span() is span else use_span(span)
+
+        close_body: Callable[[], None] = getattr(body, "close", None) or (lambda: None)
+
+        def finish() -> None:
+            try:
+                close_body()
+            finally:
+                self.end()
+
+        return cast("Iterable[bytes]", SyncStream(body, bind, finish))
 
     def _bind(self) -> contextlib.AbstractContextManager[object]:
         stack = contextlib.ExitStack()
@@ -156,14 +176,20 @@ class WebRequests:
         return any(excluded.excludes(built) for excluded in self._excluded)
 
     def visitor(
-        self, user_id: object, *, session: MutableMapping[str, Any] | None, session_key: str | None = None
+        self,
+        user_id: object,
+        *,
+        session: MutableMapping[str, Any] | None,
+        session_key: str | None = None,
+        framework_secret: str | bytes | None = None,
     ) -> Identity | None:
-        """`visitor_identity` with this adapter's `secret_key` and `persist_anonymous_id`."""
+        """`visitor_identity` with this adapter's `persist_anonymous_id` and `secret_key`, else `framework_secret`
+        (the framework's own secret as it is now, for one set after the adapter)."""
         return visitor_identity(
             user_id,
             session=session,
             session_key=session_key,
-            secret_key=self.core.secret_key,
+            secret_key=self.core.secret_key or framework_secret,
             persist_anonymous_id=self.options.persist_anonymous_id,
         )
 

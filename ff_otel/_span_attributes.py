@@ -39,7 +39,9 @@ def _writable(store: Any, kind: type) -> bool:
     if type(store) is not kind:
         return False
     # The SDK's attribute store: its limits decide whether values can skip cleaning; an unknown shape cannot.
-    return getattr(store, "max_value_len", 0) is None and getattr(store, "_immutable", True) is False
+    maxlen = getattr(store, "maxlen", 0)
+    limits_fit = getattr(store, "max_value_len", 0) is None and (maxlen is None or maxlen > 0)
+    return limits_fit and getattr(store, "_immutable", True) is False
 
 
 def _check() -> tuple[frozenset[type], type] | None:

@@ -3,9 +3,8 @@ last chunk is sent), and a WSGI wrapper that starts a server span when nothing e
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 import flask
@@ -13,6 +12,7 @@ from flask.globals import request_ctx
 from flask.sessions import NullSession
 from opentelemetry import trace
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
+from opentelemetry.trace import INVALID_SPAN
 from werkzeug.wsgi import get_current_url
 
 from ff_otel import Identity, Options
@@ -20,7 +20,6 @@ from ff_otel.integration import (
     AdapterOptions,
     ClosingBody,
     ServedRequest,
-    SyncStream,
     WebRequests,
     forget_loose_context,
     name_after_route,
@@ -38,6 +37,7 @@ except ImportError:  # Flask-Login is optional
 # tears down too), whether its body is streamed, and whether ff-otel started its server span.
 SERVED_KEY, CONTEXT_KEY = "ff_otel.request", "ff_otel.request_context"
 STREAMED_KEY, OWN_SPAN_KEY = "ff_otel.streamed", "ff_otel.own_span"
+_INSTRUMENTOR_SPAN_KEY = "opentelemetry-flask.span_key"  # where FlaskInstrumentor keeps the request's span
 
 
 class RequestLifecycle:
@@ -62,11 +62,15 @@ class RequestLifecycle:
         if self.requests.excludes(lambda: request.url):
             return
         route = None if request.url_rule is None else request.url_rule.rule  # matched when the context was pushed
-        environ = request.environ
+        environ, span = request.environ, trace.get_current_span()  # ours, or an outer middleware's, if any yet
         if environ.get(OWN_SPAN_KEY):  # named after the path so far; HTTP conventions want the route
-            name_after_route(trace.get_current_span(), request.method, route)
+            name_after_route(span, request.method, route)
         served = self.requests.serve(
-            request, find_identity=lambda: _visitor(self.requests), method=request.method, route=lambda: route
+            request,
+            find_identity=lambda: _visitor(self.requests),
+            method=request.method,
+            route=lambda: route,
+            span=span if span.get_span_context().is_valid else None,
         )
         served.scope.__enter__()
         environ[SERVED_KEY], environ[CONTEXT_KEY] = served, _current(request_ctx)
@@ -75,13 +79,12 @@ class RequestLifecycle:
         environ = _current(flask.request).environ
         served: ServedRequest | None = environ.get(SERVED_KEY)
         if served is not None:
-            served.scope.adopt_current_span()  # FlaskInstrumentor's starts in its `before_request`
+            _take_instrumentors_span(served, environ)
             served.status_code = response.status_code
             if response.is_streamed:
-                # The body is produced after teardown (Flask 3.1 even tears down twice around a streamed body):
-                # its scope closes once the server has sent the last chunk. A generator streamed without
-                # `stream_with_context` runs with no request context, where the user cannot be looked up: look it
-                # up now, while it can be.
+                # The body is produced after teardown (Flask 3.1 even tears down twice around it): its scope closes
+                # after the last chunk. Without `stream_with_context` there is no request context then to look
+                # the user up in: look it up now.
                 environ[STREAMED_KEY] = True
                 served.scope.resolve()
         return response
@@ -92,7 +95,8 @@ class RequestLifecycle:
         served: ServedRequest | None = environ.get(SERVED_KEY)
         if served is None or environ.get(CONTEXT_KEY) is not context:
             return
-        served.scope.adopt_current_span()
+        _take_instrumentors_span(served, environ)
+        served.scope.adopt_current_span()  # else a span some hook of the app's tracing started, if any
         served.error = served.error or error  # a failed request's error page is streamed too: closed later
         if not environ.get(STREAMED_KEY):
             del environ[SERVED_KEY]
@@ -128,18 +132,7 @@ class RequestLifecycle:
             return ClosingBody(body, served.end)
         # FlaskInstrumentor ended its span and left the context before the body is sent: keep the chunks in that
         # span's trace, so what they evaluate becomes log records linked to the request.
-        close_body: Callable[[], None] = getattr(body, "close", None) or (lambda: None)
-
-        def finish() -> None:
-            close_body()
-            served.end()
-
-        def bind() -> contextlib.AbstractContextManager[object]:
-            # Before Flask 3.1.2 the span is still current here, and the body's last chunk tears the request down,
-            # detaching it: binding it again would make it current once more after the response.
-            return contextlib.nullcontext() if trace.get_current_span() is span else trace.use_span(span)
-
-        return cast("Iterable[bytes]", SyncStream(body, bind, finish))
+        return served.end_after_body(body, span)
 
     def _teardown_before_instrumentors(self) -> None:
         """Keep our teardown hook after FlaskInstrumentor's in the app's list, so that it runs first (Flask runs
@@ -157,6 +150,13 @@ class RequestLifecycle:
                 self._app.teardown_request_funcs[None] = hooks
 
 
+def _take_instrumentors_span(served: ServedRequest, environ: WSGIEnvironment) -> None:
+    """FlaskInstrumentor starts its span in its `before_request` hook, after the scope opened, and keeps it here."""
+    span = environ.get(_INSTRUMENTOR_SPAN_KEY)
+    if served.scope.span is INVALID_SPAN and isinstance(span, trace.Span) and span.get_span_context().is_valid:
+        served.scope.span = span
+
+
 def _visitor(requests: WebRequests) -> Identity | None:
     """The Flask-Login user, else a server-side session's id (Flask-Session and the like), else the anonymous id
     kept in the session; in the current request context."""
@@ -169,6 +169,7 @@ def _visitor(requests: WebRequests) -> Identity | None:
         user_id,
         session=None if isinstance(session, NullSession) else session,
         session_key=session_id if isinstance(session_id, str) else None,
+        framework_secret=flask.current_app.secret_key,
     )
 
 
