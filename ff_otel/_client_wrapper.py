@@ -26,6 +26,7 @@ from openfeature.evaluation_context import EvaluationContext, get_evaluation_con
 from openfeature.flag_evaluation import FlagEvaluationDetails, FlagEvaluationOptions, FlagType, FlagValueType
 from openfeature.provider import FeatureProvider, ProviderStatus
 from openfeature.transaction_context import get_transaction_context
+from opentelemetry.trace import Span
 
 from ff_otel import _impact, _in_progress
 from ff_otel._evaluation import Evaluation
@@ -33,6 +34,7 @@ from ff_otel._hook import IN_PROGRESS_KEY, evaluation_of_details
 from ff_otel._recorder import Recorder
 from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
+from ff_otel._values import safe_str
 
 _SYNC = "evaluate_flag_details"
 _ASYNC = "evaluate_flag_details_async"
@@ -159,7 +161,9 @@ def _end(
     details: Details,
     invocation: EvaluationContext | None,
     data: MutableMapping[str, Any] | None,
+    destination: Span | bool | None,
 ) -> None:
+    """Record an evaluation the client has answered; `destination` is where it belongs, from `destination()`."""
     try:
         if details.error_code is not None:
             # What the SDK handed its error stage (an exception raised by the provider or a hook), kept for
@@ -169,12 +173,24 @@ def _end(
                 if data is None:
                     data = {}
                 recorder.failed(data, error)
-        # Check first, build second: most evaluations in production are not sampled. When something was needed
-        # before resolution (`data` is there), there is something to deliver; when nothing was, metrics were not
-        # being collected a moment ago, and only a request's flag impact can still want the evaluation.
-        destination = recorder.destination()
-        if destination is not None or data is not None or (_impact.listening and recorder.measuring()):
-            recorder.deliver(destination, _evaluation(client, details, invocation), data)
+        if destination is None and data is None and not (_impact.listening and recorder.measuring()):
+            return
+        if destination is not True and details.error_code is None:
+            # A successful evaluation, on a span or only in the metrics: its outcome was most likely seen before.
+            known = recorder.known(
+                details.flag_key,
+                details.value,
+                details.variant,
+                details.reason,
+                details.flag_metadata,
+                _provider_name(client.provider),
+            )
+            if known is not None:
+                span = destination or None
+                targeting_key = None if span is None else _targeting_key(client, invocation)
+                recorder.deliver_known(span, known, targeting_key, data)
+                return
+        recorder.deliver(destination, _evaluation(client, details, invocation), data)
     except Exception as error:
         report("ff_otel could not record a flag evaluation", error)
 
@@ -188,6 +204,11 @@ def _leave(data: MutableMapping[str, Any]) -> None:
 
 def _evaluation(client: OpenFeatureClient, details: Details, invocation: EvaluationContext | None) -> Evaluation:
     """What the hook's `finally_after` would see: the provider the client uses, the merged targeting key."""
+    return evaluation_of_details(details, _provider_name(client.provider), _targeting_key(client, invocation))
+
+
+def _targeting_key(client: OpenFeatureClient, invocation: EvaluationContext | None) -> str | None:
+    """The targeting key the SDK resolved with, as the hook would see it."""
     # The SDK merges global, transaction, client and invocation contexts, each key overriding when truthy.
     targeting_key = (
         (None if invocation is None else invocation.targeting_key)
@@ -195,20 +216,22 @@ def _evaluation(client: OpenFeatureClient, details: Details, invocation: Evaluat
         or get_transaction_context().targeting_key
         or get_evaluation_context().targeting_key
     )
-    return evaluation_of_details(details, _provider_name(client.provider), targeting_key)
+    return targeting_key if targeting_key is None or type(targeting_key) is str else str(targeting_key)
 
 
-_provider_names: dict[int, tuple[object, str]] = {}
+_provider_names: dict[int, tuple[object, str | None]] = {}
 _MAX_PROVIDER_NAMES = 64
 
 
-def _provider_name(provider: FeatureProvider) -> str:
-    """The provider's metadata name, asked once per provider object: a provider names itself for its lifetime,
-    and asking builds a metadata object each time."""
+def _provider_name(provider: FeatureProvider) -> str | None:
+    """The provider's metadata name as a string, asked once per provider object: a provider names itself for its
+    lifetime, and asking builds a metadata object each time."""
     known = _provider_names.get(id(provider))
     if known is not None and known[0] is provider:
         return known[1]
     name = provider.get_metadata().name
+    if name is not None and type(name) is not str:
+        name = safe_str(name)
     if len(_provider_names) >= _MAX_PROVIDER_NAMES:
         _provider_names.clear()  # providers come and go in tests, not in production: start afresh
     _provider_names[id(provider)] = (provider, name)  # the provider kept, so its id is not reused meanwhile
@@ -258,9 +281,12 @@ def _wrap_sync(original: _Sync) -> _Sync:
         in_flight = IN_FLIGHT.get()
         recorder = active.recorder if in_flight is None or in_flight.recorder is None else in_flight.recorder
         if not (_in_progress.tracking or (recorder.timing and recorder.needs_start())):
-            # The common case, kept to the fewest calls: nothing is needed before the provider resolves.
+            # The common case, kept to the fewest calls: nothing is needed before the provider resolves, and where
+            # the evaluation belongs is known before it (most evaluations in production are not sampled).
+            destination = recorder.destination()
             details = original(self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options)
-            _end(recorder, self, details, evaluation_context, None)
+            if destination is not None or details.error_code is not None or _impact.listening:
+                _end(recorder, self, details, evaluation_context, None, destination)
             return details
         data = _begin(recorder, self, flag_key)
         try:
@@ -268,7 +294,7 @@ def _wrap_sync(original: _Sync) -> _Sync:
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)
-        _end(recorder, self, details, evaluation_context, data)
+        _end(recorder, self, details, evaluation_context, data, recorder.destination())
         return details
 
     return _marked(evaluate_flag_details, original)
@@ -290,10 +316,12 @@ def _wrap_async(original: _Async) -> _Async:
         in_flight = IN_FLIGHT.get()
         recorder = active.recorder if in_flight is None or in_flight.recorder is None else in_flight.recorder
         if not (_in_progress.tracking or (recorder.timing and recorder.needs_start())):
+            destination = recorder.destination()
             details = await original(
                 self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options
             )
-            _end(recorder, self, details, evaluation_context, None)
+            if destination is not None or details.error_code is not None or _impact.listening:
+                _end(recorder, self, details, evaluation_context, None, destination)
             return details
         data = _begin(recorder, self, flag_key)
         try:
@@ -303,7 +331,7 @@ def _wrap_async(original: _Async) -> _Async:
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)
-        _end(recorder, self, details, evaluation_context, data)
+        _end(recorder, self, details, evaluation_context, data, recorder.destination())
         return details
 
     return _marked(evaluate_flag_details_async, original)

@@ -30,7 +30,7 @@ from ff_otel._version import __version__
 
 START_KEY = "ff_otel.start"
 
-_Series = tuple[str | None, str | None, str | None, str | None, str | None, bool]
+Series = tuple[str | None, str | None, str | None, str | None, str | None, bool]
 """(flag key, variant, reason, provider name, error type, failed): one data point's attributes, and whether it
 counts as an error (also when `error.type` itself is excluded from what is recorded)."""
 
@@ -55,10 +55,10 @@ class Instruments:
         "_active",
         "_clean",
         "_counts",
-        "_global",
         "_lock",
         "_meter",
         "duration",
+        "follows_global",
         "known_live",
         "requests",
     )
@@ -85,11 +85,12 @@ class Instruments:
 
     def __init__(self, meter_provider: MeterProvider | None, clean: Callable[[str], str]) -> None:
         meter = self._meter = get_meter("ff_otel", __version__, meter_provider=meter_provider)
-        self._global = meter_provider is None
+        self.follows_global = meter_provider is None
+        """True for the global meter provider's instruments: not live while no global provider is set."""
         self._clean = clean
         """Makes a name a valid, bounded attribute value; applied once per series, when it is reported."""
         self._lock = threading.Lock()
-        self._counts: dict[_Series, int] = {}
+        self._counts: dict[Series, int] = {}
         self._active = 0
         self.known_live = False
         """Set once a real meter provider was found behind the instruments: read it before calling `live()`."""
@@ -111,7 +112,7 @@ class Instruments:
         """True once a real meter provider stands behind the instruments."""
         if self.known_live:
             return True
-        if self._global and _metrics_internal._METER_PROVIDER is None:
+        if self.follows_global and _metrics_internal._METER_PROVIDER is None:
             return False  # nothing set globally yet: answered without looking behind the proxies
         # Instruments made before the SDK was configured are proxies that forward once it is: look behind them.
         real = getattr(self.requests, "_real_instrument", self.requests)
@@ -125,19 +126,9 @@ class Instruments:
         with self._lock:
             self._active += 1
 
-    def count(
-        self,
-        key: str | None,
-        variant: str | None,
-        reason: str | None,
-        provider_name: str | None,
-        error_type: str | None,
-        failed: bool,
-        data: Mapping[str, Any] | None,
-    ) -> None:
-        """Count one finished evaluation, as the provider named it (None: not recorded); `data` is what `started`
-        noted, if it ran."""
-        series = (key, variant, reason, provider_name or None, error_type, failed)
+    def count(self, series: Series, data: Mapping[str, Any] | None) -> None:
+        """Count one finished evaluation in `series` (key, variant, reason, provider name, error type as the provider
+        named them, None where not recorded, and whether it failed); `data` is what `started` noted, if it ran."""
         started = None if data is None else data.get(START_KEY)
         with self._lock:
             self._counts[series] = self._counts.get(series, 0) + 1
@@ -162,14 +153,14 @@ class Instruments:
         with self._lock:
             counts = list(self._counts.items())
         # Two names the provider spelled apart can be the same once cleaned and cut: one series, summed.
-        totals: dict[_Series, int] = {}
+        totals: dict[Series, int] = {}
         for series, count in counts:
             if wanted(series[5]):
                 cleaned = self._cleaned(series)
                 totals[cleaned] = totals.get(cleaned, 0) + count
         return [Observation(count, self._attributes(series)) for series, count in totals.items()]
 
-    def _cleaned(self, series: _Series) -> _Series:
+    def _cleaned(self, series: Series) -> Series:
         clean = self._clean
         key, variant, reason, provider_name, error_type, failed = series
         return (
@@ -182,7 +173,7 @@ class Instruments:
         )
 
     @staticmethod
-    def _attributes(series: _Series) -> dict[str, AttributeValue]:
+    def _attributes(series: Series) -> dict[str, AttributeValue]:
         key, variant, reason, provider_name, error_type, _ = series
         attributes: dict[str, AttributeValue] = {}
         if key is not None:

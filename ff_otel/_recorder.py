@@ -22,6 +22,7 @@ from opentelemetry import context as otel_context
 from opentelemetry._logs import SeverityNumber, get_logger
 from opentelemetry._logs import _internal as _logs_internal
 from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
+from opentelemetry.metrics import _internal as _metrics_internal
 from opentelemetry.trace import INVALID_SPAN, Span, set_span_in_context
 
 # The key under which the trace API stores the current span; reading it directly skips two wrapper calls on
@@ -34,12 +35,14 @@ from ff_otel import _semconv as semconv
 from ff_otel._evaluation import Evaluation, outcome
 from ff_otel._evaluation_span import EvaluationSpans, finish
 from ff_otel._exception import exception_attributes, was_raised
-from ff_otel._metrics import Instruments
+from ff_otel._known_outcomes import KnownOutcome, KnownOutcomes
+from ff_otel._metrics import Instruments, Series
 from ff_otel._options import Options
 from ff_otel._request_state import IN_FLIGHT
+from ff_otel._safe import report
 from ff_otel._semconv_mapping import EvaluationAttributes
 from ff_otel._shaping import Shaper
-from ff_otel._span_event import add_event
+from ff_otel._span_event import PLAIN, add_event, add_plain_event
 from ff_otel._value_policy import ValuePolicy
 from ff_otel._values import clean_text
 from ff_otel._version import __version__
@@ -89,15 +92,17 @@ class Recorder:
         self._evaluation_spans = EvaluationSpans(options.tracer_provider) if options.evaluation_spans else None
         self._exceptions = not options.exclude_exceptions
         self.timing = self._instruments is not None or self._evaluation_spans is not None
+        """True when the path may have to call `started` before an evaluation (metrics, evaluation spans)."""
         self.start_is_recorded = self._evaluation_spans is not None or self._time_evaluations
         """True when what `started` notes shows in the telemetry (an evaluation span, a duration), not only in the
         count of evaluations under way."""
-        """True when the path must call `started` before each evaluation (duration metric, evaluation spans)."""
-        # Event counts per span, keyed by id(span) and dropped when the span is collected.
-        # Per span, a counter of its evaluation events: `next()` on one is atomic, so the cap stays exact when the
-        # threads of one request share its span, with no lock on the way.
+        # Per span (by id, dropped when the span is collected), a counter of its evaluation events: `next()` on
+        # one is atomic, so the cap stays exact when the threads of one request share its span, with no lock.
         self._span_events: dict[int, itertools.count[int]] = {}
         self._attributes = EvaluationAttributes(options)
+        self._latest = options.semconv != "legacy"
+        # Known outcomes are recorded on a span only as plain span events; nowhere else do they need more.
+        self._known = KnownOutcomes(options) if self._plain and self._evaluation_spans is None else None
         self._value_of = ValuePolicy(options)
 
     # Called before the provider resolves when `timing` is on: for metrics and evaluation spans only.
@@ -116,7 +121,9 @@ class Recorder:
         if self._evaluation_spans is not None:
             return True
         instruments = self._instruments
-        return instruments is not None and (instruments.known_live or instruments.live())
+        if instruments is None or (instruments.follows_global and _metrics_internal._METER_PROVIDER is None):
+            return False  # the common case without a meter provider, answered without a call
+        return instruments.known_live or instruments.live()
 
     def failed(self, hook_data: MutableMapping[str, Any], error: BaseException) -> None:
         """Note the exception that an evaluation raised, for `deliver` to record."""
@@ -127,18 +134,22 @@ class Recorder:
         """Where an evaluation made now belongs: the recording span, True for a log record, None for nowhere.
 
         An unsampled span gives None: what is not sampled must not turn into a log record either. Outside any
-        span, or under a span that has ended, it is a log record.
+        span, or under a span that has ended, it is a log record. Never raises: a span or logger that fails is
+        reported, and the evaluation goes nowhere.
         """
-        span = _current_context().get(_SPAN_KEY)
-        if span is not None and span is not INVALID_SPAN:
-            if span.is_recording():  # type: ignore[attr-defined]
-                return span  # type: ignore[return-value]
-            if not span.get_span_context().trace_flags.sampled:  # type: ignore[attr-defined]
-                return None
-            # A sampled span that has already ended (a background task after the response): a log record,
-            # which still carries the trace and span ids.
-        if self._log_outside_spans and self._logs_enabled():
-            return True
+        try:
+            span = _current_context().get(_SPAN_KEY)
+            if span is not None and span is not INVALID_SPAN:
+                if span.is_recording():  # type: ignore[attr-defined]
+                    return span  # type: ignore[return-value]
+                if not span.get_span_context().trace_flags.sampled:  # type: ignore[attr-defined]
+                    return None
+                # A sampled span that has already ended (a background task after the response): a log record,
+                # which still carries the trace and span ids.
+            if self._log_outside_spans and self._logs_enabled():
+                return True
+        except Exception as error:
+            report("ff_otel could not find where to record a flag evaluation", error)
         return None
 
     def _logs_enabled(self) -> bool:
@@ -186,19 +197,87 @@ class Recorder:
             self._on_span(destination, evaluation, hook_data)
         instruments = self._instruments
         if instruments is not None and (instruments.known_live or instruments.live()):
-            self._measure(instruments, evaluation, hook_data)
+            instruments.count(self._series(evaluation), hook_data)
+
+    def known(
+        self, key: object, value: object, variant: object, reason: object, metadata: object, provider_name: str | None
+    ) -> KnownOutcome | None:
+        """The prepared record of a successful evaluation with this outcome (prepared now if it is new), or None
+        when it has to take the general path (`deliver`)."""
+        outcomes = self._known
+        if outcomes is None:
+            return None
+        cache_key = outcomes.key(key, value, variant, reason, metadata, provider_name)
+        if cache_key is None:
+            return None
+        known = outcomes.outcomes.get(cache_key)
+        if known is None:
+            evaluation = Evaluation(key, value, variant, reason, None, None, metadata, provider_name)  # type: ignore[arg-type]
+            known = self._prepare(evaluation)
+            if known is not None:
+                outcomes.keep(cache_key, known)
+        return known
+
+    def _prepare(self, evaluation: Evaluation) -> KnownOutcome | None:
+        """What `deliver` records for `evaluation` (a successful one, without metadata), but for the context id;
+        None if an attribute value is not plain."""
+        head, tail, _ = self._attributes.parts(evaluation)  # no metadata, so no context id from the provider
+        if any(type(value) not in PLAIN for value in (*head.values(), *tail.values())):
+            return None
+        summary_key = clean_text(evaluation.key, self._max_length)
+        variant = evaluation.variant
+        return KnownOutcome(
+            evaluation.key,
+            evaluation.reason,
+            head,
+            tail,
+            summary_key,
+            summary_key if variant is None else f"{summary_key}={clean_text(variant, self._max_length)}",
+            self._impact_variant(evaluation),
+            self._series(evaluation),
+        )
+
+    def deliver_known(
+        self, span: Span | None, known: KnownOutcome, targeting_key: str | None, data: Mapping[str, Any] | None
+    ) -> None:
+        """Record a successful evaluation with a known outcome as `deliver` would: on `span` (a recording span, from
+        `destination()`) or only in the metrics and the request's impact. `data` is what `started` noted, if it
+        ran. Callers catch what this raises."""
+        if _impact.listening:
+            impact = _request_impact()
+            if impact is not None and impact.wants(known.key):
+                impact.note(known.key, known.impact_variant)
+        if span is not None:
+            in_flight = IN_FLIGHT.get()
+            if in_flight is not None and in_flight.summary is not None:
+                in_flight.summary.note_entry(known.summary_key, known.summary_entry)
+            if self._max_events is None or self._has_room(span):
+                attributes = dict(known.head)  # a new dict for every record: the span keeps it
+                if self._latest:
+                    context_id = self._attributes.context_id(None, targeting_key)
+                    if context_id is not None:
+                        attributes[semconv.CONTEXT_ID] = context_id
+                if known.tail:
+                    attributes.update(known.tail)
+                add_plain_event(span, self._event_name, attributes)
+        instruments = self._instruments
+        if instruments is not None and (instruments.known_live or instruments.live()):
+            instruments.count(known.series, data)
 
     def _note_impact(self, evaluation: Evaluation) -> None:
         impact = _request_impact()
         key = evaluation.key
         if impact is not None and type(key) is str and impact.wants(key):
-            variant = evaluation.variant
-            if variant is not None:
-                variant = clean_text(variant, self._max_length)
-            else:  # the value stands for the variant, as far as the value policy lets it be recorded
-                value = self._value_of(key, None, evaluation.value)
-                variant = None if value is None else _impact.value_label(value)
-            impact.note(key, variant)
+            impact.note(key, self._impact_variant(evaluation))
+
+    def _impact_variant(self, evaluation: Evaluation) -> str | None:
+        """The variant `evaluation` counts as in a request's impact."""
+        variant = evaluation.variant
+        if variant is not None:
+            return clean_text(variant, self._max_length)
+        # The value stands for the variant, as far as the value policy lets it be recorded.
+        value = self._value_of(evaluation.key, None, evaluation.value)
+        return None if value is None else _impact.value_label(value)
 
     def _event_attributes(self, evaluation: Evaluation) -> dict[str, AttributeValue]:
         """The attributes of `evaluation` as recorded: built, then shaped by the user's options."""
@@ -251,31 +330,9 @@ class Recorder:
             )
 
     def _on_span(self, span: Span, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
-        # `_note`, inlined: this is the path nearly every recorded evaluation takes.
-        in_flight = IN_FLIGHT.get()
-        if in_flight is not None and in_flight.summary is not None:
-            variant = evaluation.variant
-            in_flight.summary.note(
-                clean_text(evaluation.key, self._max_length),
-                None if variant is None else clean_text(variant, self._max_length),
-            )
-        limit = self._max_events
-        if limit is not None:
-            counts = self._span_events
-            span_id = id(span)
-            counter = counts.get(span_id)
-            if counter is None:
-                fresh = itertools.count()
-                counter = counts.setdefault(span_id, fresh)
-                if counter is fresh:  # the one thread whose counter was kept forgets it with the span
-                    try:
-                        weakref.finalize(span, counts.pop, span_id, None)
-                    except TypeError:  # a span class that cannot be referenced weakly: not counted, never kept
-                        counts.pop(span_id, None)
-            count = next(counter)
-            if count >= limit:
-                span.set_attribute(semconv.DROPPED_EVENTS, count + 1 - limit)
-                return
+        self._note(evaluation)
+        if self._max_events is not None and not self._has_room(span):
+            return
         if self._plain:
             add_event(span, self._event_name, self.attributes(evaluation))
         else:
@@ -284,6 +341,27 @@ class Recorder:
             error = hook_data.get(_EXCEPTION_KEY)
             if error is not None:
                 span.add_event(semconv.EXCEPTION_EVENT, self._exception_attributes(error))
+
+    def _has_room(self, span: Span) -> bool:
+        """Count one evaluation event on `span`: True while it is within `max_events_per_span`, else count the
+        event as dropped."""
+        limit: int = self._max_events  # type: ignore[assignment]  # only called with a limit
+        counts = self._span_events
+        span_id = id(span)
+        counter = counts.get(span_id)
+        if counter is None:
+            fresh = itertools.count()
+            counter = counts.setdefault(span_id, fresh)
+            if counter is fresh:  # the one thread whose counter was kept forgets it with the span
+                try:
+                    weakref.finalize(span, counts.pop, span_id, None)
+                except TypeError:  # a span class that cannot be referenced weakly: not counted, never kept
+                    counts.pop(span_id, None)
+        count = next(counter)
+        if count >= limit:
+            span.set_attribute(semconv.DROPPED_EVENTS, count + 1 - limit)
+            return False
+        return True
 
     def _emit_in_span(self, span: Span, evaluation: Evaluation) -> None:
         """A span event, a log record in the span's context (the current one: it carries the trace), or both."""
@@ -300,7 +378,8 @@ class Recorder:
         """The event attributes of `evaluation` in the configured semconv mode."""
         return self._attributes(evaluation)
 
-    def _measure(self, instruments: Instruments, evaluation: Evaluation, hook_data: Mapping[str, Any] | None) -> None:
+    def _series(self, evaluation: Evaluation) -> Series:
+        """The metric series `evaluation` counts in."""
         reason: str | None
         reason, error_type = outcome(evaluation)
         # No made-up "unknown" series in the metrics; never recorded means in the metrics too.
@@ -308,24 +387,15 @@ class Recorder:
             reason = None
         excluded = self._excluded
         if not excluded:  # the common case, without five lookups
-            instruments.count(
-                evaluation.key,
-                evaluation.variant,
-                reason,
-                evaluation.provider_name,
-                error_type,
-                error_type is not None,
-                hook_data,
-            )
-            return
-        instruments.count(
+            failed = error_type is not None
+            return (evaluation.key, evaluation.variant, reason, evaluation.provider_name, error_type, failed)
+        return (
             None if semconv.KEY in excluded else evaluation.key,
             None if semconv.RESULT_VARIANT in excluded else evaluation.variant,
             None if semconv.RESULT_REASON in excluded else reason,
             None if semconv.PROVIDER_NAME in excluded else evaluation.provider_name,
             None if semconv.ERROR_TYPE in excluded else error_type,
             error_type is not None,
-            hook_data,
         )
 
     def _clean_name(self, name: str) -> str:

@@ -38,6 +38,13 @@ class RequestSummary:
         if len(self.entries) < self.max_entries:
             self.entries[key if variant is None else f"{key}={variant}"] = None
 
+    def note_entry(self, key: str, entry: str) -> None:
+        """`note`, with the entry (`key` or `key=variant`) already made."""
+        self.evaluations += 1
+        self.keys.add(key)
+        if len(self.entries) < self.max_entries:
+            self.entries[entry] = None
+
     def write(self) -> None:
         """Put the summary on the request span, if anything was evaluated and the span still records."""
         if self.evaluations and self.span.is_recording():

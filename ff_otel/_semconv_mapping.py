@@ -69,7 +69,7 @@ class EvaluationAttributes:
             head, tail = parts
             from_provider = self._provider_context_id(evaluation.flag_metadata) if latest else None
         else:
-            head, tail, from_provider = self._parts(evaluation)
+            head, tail, from_provider = self.parts(evaluation)
             if cache_key is not None:
                 cache = self._parts_of
                 if len(cache) >= CACHE_SIZE:
@@ -77,7 +77,7 @@ class EvaluationAttributes:
                 cache[cache_key] = head, tail
         attributes = dict(head)  # a new dict for every record: the span keeps it, shaping may replace it
         if latest:
-            context_id = self._context_id(from_provider, evaluation.targeting_key)
+            context_id = self.context_id(from_provider, evaluation.targeting_key)
             if context_id is not None:
                 attributes[semconv.CONTEXT_ID] = context_id
         if tail:
@@ -127,7 +127,7 @@ class EvaluationAttributes:
             version,
         )
 
-    def _parts(self, evaluation: Evaluation) -> tuple[_Attributes, _Attributes, str | None]:
+    def parts(self, evaluation: Evaluation) -> tuple[_Attributes, _Attributes, str | None]:
         """The attributes before the context id, those after it, and the context id the provider gave."""
         limit = self._max_length
         key = clean_text(evaluation.key, limit)
@@ -173,7 +173,7 @@ class EvaluationAttributes:
                 tail[semconv.LEGACY_VARIANT] = legacy_variant
         return head, tail, from_provider
 
-    def _context_id(self, from_provider: str | None, targeting_key: str | None) -> str | None:
+    def context_id(self, from_provider: str | None, targeting_key: str | None) -> str | None:
         """The provider's context id, else the one bound for the targeting key, else the key (pseudonymized)."""
         context_id = from_provider
         if context_id is None:

@@ -7,28 +7,30 @@ immutable attributes directly, with the state the SDK's own constructors give th
 is, as `BoundedAttributes.__deepcopy__` does), and appends it under the span's lock as `Span._add_event` does.
 
 This is done only where the result is exactly what `add_event` would store: the SDK's span classes, no attribute
-length limit, a count limit the event fits in, plain values, and an SDK whose objects passed a check at first use
-(built both ways and compared). Anything else goes through the public `add_event`.
+length limit, a count limit the event fits in, plain values, and an SDK whose spans, at first use, ended up with
+the same events both ways. Anything else goes through the public `add_event`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from typing import Any
 
 from opentelemetry.trace import Span
 from opentelemetry.util.types import AttributeValue
 
-_PLAIN = frozenset({str, bool, int, float})
+PLAIN = frozenset({str, bool, int, float})
+"""The attribute value types the SDK stores as they are."""
 
 # Immutable attributes never take their lock except to be deep-copied, which does not nest: one lock serves all.
 _LOCK = threading.Lock()
+_time_ns = time.time_ns
+_new = object.__new__
 
 
 class _SdkShape:
-    """The SDK classes the fast path builds, found and checked once."""
+    """The SDK classes the fast path builds, found once."""
 
     __slots__ = ("attributes", "event", "events", "spans")
 
@@ -45,93 +47,93 @@ _checked = False
 
 def add_event(span: Span, name: str, attributes: dict[str, AttributeValue]) -> None:
     """`span.add_event(name, attributes)`, with the same result; `attributes` must not be used afterwards."""
+    for value in attributes.values():
+        if type(value) not in PLAIN:
+            span.add_event(name, attributes)
+            return
+    add_plain_event(span, name, attributes)
+
+
+def add_plain_event(span: Span, name: str, attributes: dict[str, AttributeValue]) -> None:
+    """`add_event` for attributes whose every value's type is in `PLAIN`."""
     shape = _shape if _checked else _check()
-    if shape is not None and type(span) in shape.spans:
-        limits = span._limits  # type: ignore[attr-defined]
-        count_limit = limits.max_event_attributes
-        if limits.max_attribute_length is None and (count_limit is None or len(attributes) <= count_limit):
-            for value in attributes.values():
-                if type(value) not in _PLAIN:
-                    break
-            else:
-                # What `_bounded` and `_event` build, inline: this runs for every recorded evaluation. One store
-                # per attribute, in the order the constructors make them, is the cheapest way to the same state.
-                bounded: Any = object.__new__(shape.attributes)
-                bounded._dict = attributes
-                bounded.maxlen = count_limit
-                bounded.dropped = 0
-                bounded.max_value_len = None
-                bounded._lock = _LOCK
-                bounded._immutable = True
-                event: Any = object.__new__(shape.event)
-                event._name = name
-                event._timestamp = time.time_ns()
-                event._attributes = bounded
-                ended = False
-                with span._lock:  # type: ignore[attr-defined]
-                    if span._end_time is None:  # type: ignore[attr-defined]
-                        events: Any = span._events  # type: ignore[attr-defined]
-                        if type(events) is shape.events:
-                            # `_append`, inline.
-                            with events._lock:
-                                queue = events._dq
-                                if queue.maxlen is not None and len(queue) == queue.maxlen:
-                                    events.dropped += 1
-                                queue.append(event)
-                        else:
-                            events.append(event)
-                    else:
-                        ended = True
-                if ended:  # the SDK's own warning, for a span that ended in between
-                    span.add_event(name, attributes)
-                return
-    span.add_event(name, attributes)
+    if shape is None or not _append(shape, span, name, attributes):
+        span.add_event(name, attributes)
 
 
-def _bounded(shape: _SdkShape, count_limit: int | None, attributes: dict[str, AttributeValue]) -> Any:
-    bounded: Any = object.__new__(shape.attributes)
+def _append(shape: _SdkShape, span: Any, name: str, attributes: dict[str, AttributeValue]) -> bool:
+    """Build and append the event as `add_event` would; False, with nothing done, where that is not certain."""
+    if type(span) not in shape.spans:
+        return False
+    limits = span._limits
+    count_limit = limits.max_event_attributes
+    if limits.max_attribute_length is not None or (count_limit is not None and len(attributes) > count_limit):
+        return False
+    # What `BoundedAttributes(...)` and `Event(...)` build, one store per attribute in their order: this runs for
+    # every recorded evaluation.
+    bounded: Any = _new(shape.attributes)
     bounded._dict = attributes
     bounded.maxlen = count_limit
     bounded.dropped = 0
     bounded.max_value_len = None
     bounded._lock = _LOCK
     bounded._immutable = True
-    return bounded
-
-
-def _event(shape: _SdkShape, name: str, attributes: Any, timestamp: int) -> Any:
-    event: Any = object.__new__(shape.event)
+    event: Any = _new(shape.event)
     event._name = name
-    event._timestamp = timestamp
-    event._attributes = attributes
-    return event
-
-
-def _append(events: Any, item: object) -> None:
-    """`BoundedList.append`: the oldest item makes room when the list is full, and is counted as dropped."""
-    with events._lock:
+    event._timestamp = _time_ns()
+    event._attributes = bounded
+    with span._lock:
+        if span._end_time is not None:
+            return False  # ended in between: the public path gives the SDK's own warning
+        events: Any = span._events
+        if type(events) is not shape.events:
+            events.append(event)
+            return True
+        # `BoundedList.append` without its own lock: every appender holds the span's lock (the SDK's
+        # `_add_event` too), and a reader copies the deque in one step.
         queue = events._dq
-        if queue.maxlen is not None and len(queue) == queue.maxlen:
-            events.dropped += 1
-        queue.append(item)
+        if len(queue) == queue.maxlen:
+            events.dropped += 1  # the oldest makes room, counted as dropped
+        queue.append(event)
+    return True
 
 
-def _appends_alike(kind: type) -> bool:
-    """True when `_append` leaves a `kind` list in the state its own `append` does, full or not."""
-    own, ours = kind(2), kind(2)
-    for item in range(3):
-        own.append(item)
-        _append(ours, item)
-    return type(ours._dq) is deque and list(own) == list(ours) and own.dropped == ours.dropped == 1
+def _alike(ours: Any, theirs: Any) -> bool:
+    """True when two spans hold the same events in the same state, but for their timestamps."""
+    if (
+        type(ours._events) is not type(theirs._events)
+        or ours._events.dropped != theirs._events.dropped
+        or len(ours._events) != len(theirs._events)
+    ):
+        return False
+    pairs = list(zip(ours._events, theirs._events, strict=True))
+    for mine, expected in pairs:
+        attributes, expected_attributes = mine.attributes, expected.attributes
+        if (
+            type(mine) is not type(expected)
+            or vars(mine).keys() != vars(expected).keys()
+            or mine.name != expected.name
+            or type(attributes) is not type(expected_attributes)
+            or vars(attributes) | {"_dict": None, "_lock": None}
+            != vars(expected_attributes) | {"_dict": None, "_lock": None}
+            or dict(attributes) != dict(expected_attributes)
+        ):
+            return False
+        try:
+            attributes["k"] = "changed"
+        except TypeError:
+            continue
+        return False
+    return bool(pairs)
 
 
 def _check() -> _SdkShape | None:
-    """The SDK's classes if the fast path builds exactly what the public one does with them, else None."""
+    """The SDK's classes if the fast path stores exactly what the public one does with them, else None."""
     global _shape, _checked
     try:
         from opentelemetry.attributes import BoundedAttributes
         from opentelemetry.sdk import trace as sdk_trace
-        from opentelemetry.sdk.trace import Event
+        from opentelemetry.sdk.trace import Event, SpanLimits
         from opentelemetry.sdk.trace import Span as SdkSpan
         from opentelemetry.sdk.util import BoundedList
 
@@ -144,33 +146,16 @@ def _check() -> _SdkShape | None:
             and getattr(kind, "_add_event", None) is getattr(SdkSpan, "_add_event", None)
         )
         shape = _SdkShape(spans, Event, BoundedAttributes, BoundedList)
-        sample: dict[str, AttributeValue] = {"k": "v", "b": True, "i": 7, "f": 0.5}
-        expected_attributes = BoundedAttributes(128, sample, immutable=True)
-        expected = Event("e", expected_attributes, 12)
-        fast_attributes = _bounded(shape, 128, dict(sample))
-        fast = _event(shape, "e", fast_attributes, 12)
-        same = (
-            vars(fast_attributes).keys() == vars(expected_attributes).keys()
-            and vars(fast).keys() == vars(expected).keys()
-            and dict(fast_attributes) == dict(expected_attributes)
-            and (fast.name, fast.timestamp, fast.dropped_attributes) == (expected.name, expected.timestamp, 0)
-            and fast.attributes is fast_attributes
-            and fast_attributes.maxlen == expected_attributes.maxlen
+        tracer = sdk_trace.TracerProvider(span_limits=SpanLimits(max_events=2), shutdown_on_exit=False).get_tracer(
+            "ff_otel"
         )
-        try:
-            fast_attributes["k"] = "changed"
-        except TypeError:
-            pass
-        else:
-            same = False
-        probe: Any = sdk_trace.TracerProvider(shutdown_on_exit=False).get_tracer("ff_otel").start_span("probe")
-        same = same and type(probe) in spans and hasattr(probe, "_lock") and probe._end_time is None
-        events = getattr(probe, "_events", None)
-        # The inline append needs the list's own shape; other event lists get their own `append`.
-        same = same and callable(getattr(events, "append", None))
-        if type(events) is BoundedList:
-            same = same and _appends_alike(BoundedList)
-        _shape = shape if same else None
+        ours, theirs = tracer.start_span("probe"), tracer.start_span("probe")
+        appended = True
+        for number in range(3):  # one more than the span keeps: the oldest makes room, and is counted
+            sample: dict[str, AttributeValue] = {"k": "v", "b": True, "i": number, "f": 0.5}
+            appended = _append(shape, ours, "e", dict(sample)) and appended
+            theirs.add_event("e", sample)
+        _shape = shape if appended and _alike(ours, theirs) else None
     except Exception:  # no SDK installed, or one whose insides moved: the public path it is
         _shape = None
     _checked = True

@@ -1,0 +1,160 @@
+"""An outcome seen before records what the general path records: event, summary entry, impact variant, series.
+
+The recorder prepares a successful evaluation's record once per outcome and reuses it; each prepared piece is
+compared here with what a recorder that never saw the outcome builds for it, in every option set of the
+attribute cache's test, and end to end with the events a repeated evaluation leaves on a span.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openfeature import api
+from openfeature.evaluation_context import EvaluationContext
+from openfeature.flag_evaluation import FlagResolutionDetails
+from openfeature.provider import AbstractProvider, Metadata
+
+import ff_otel
+from ff_otel import _known_outcomes
+from ff_otel._evaluation import Evaluation
+from ff_otel._options import Options
+from ff_otel._recorder import Recorder
+from ff_otel._semconv import CONTEXT_ID
+from ff_otel._values import clean_text
+from tests.conftest import Telemetry
+from tests.core.test_attribute_cache import EVALUATIONS, OPTIONS
+
+
+def _typed(attributes: dict[str, Any]) -> list[tuple[str, str, object]]:
+    return [(name, type(value).__name__, value) for name, value in attributes.items()]  # in order
+
+
+def _known(recorder: Recorder, evaluation: Evaluation) -> Any:
+    return recorder.known(
+        evaluation.key,
+        evaluation.value,
+        evaluation.variant,
+        evaluation.reason,
+        evaluation.flag_metadata,
+        evaluation.provider_name,
+    )
+
+
+@pytest.mark.parametrize("options", list(OPTIONS))
+def test_a_prepared_outcome_is_what_the_general_path_builds(options: str) -> None:
+    settings = Options(**OPTIONS[options])
+    prepared = Recorder(settings)
+    limit = settings.max_value_length
+    kept = 0
+    for _ in range(2):  # the first round prepares, the second reads what was prepared
+        for evaluation in EVALUATIONS:
+            if evaluation.error_code is not None:
+                continue  # the recording path asks only about successful evaluations
+            known = _known(prepared, evaluation)
+            if known is None:
+                continue
+            kept += 1
+            assert not evaluation.flag_metadata
+            fresh = Recorder(settings)
+            attributes = dict(known.head)
+            if settings.semconv != "legacy":
+                context_id = fresh._attributes.context_id(None, evaluation.targeting_key)
+                if context_id is not None:
+                    attributes[CONTEXT_ID] = context_id
+            attributes.update(known.tail)
+            assert _typed(attributes) == _typed(fresh.attributes(evaluation))
+            assert known.series == fresh._series(evaluation)
+            assert known.impact_variant == fresh._impact_variant(evaluation)
+            key, variant = clean_text(evaluation.key, limit), evaluation.variant
+            assert known.summary_entry == (key if variant is None else f"{key}={clean_text(variant, limit)}")
+    # The user's `redact` sees every value it is asked about, so with it outcomes with a value are never prepared.
+    assert (kept == 0) == ("redact" in OPTIONS[options])
+
+
+def test_outcomes_that_are_not_plain_take_the_general_path() -> None:
+    recorder = Recorder(Options(capture_value="always"))
+    assert _known(recorder, Evaluation("flagd", "on", "on", "STATIC", flag_metadata={"version": 3})) is None
+    assert _known(recorder, Evaluation("layout", {"columns": 3}, None, "STATIC")) is None  # a structured value
+    assert _known(recorder, Evaluation("flag", True, None, object())) is None  # a reason that is no name
+    assert _known(recorder, Evaluation("flag", 0.5, None, "STATIC")) is None  # -0.0 == 0.0, recorded apart
+    assert _known(Recorder(Options(redact=lambda key, value: "x")), Evaluation("flag", 1, None, "STATIC")) is None
+    assert _known(recorder, Evaluation("flag", True, "on", "STATIC")) is not None
+
+
+def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_known_outcomes, "CAPACITY", 8)
+    recorder = Recorder(Options())
+    for number in range(50):
+        assert _known(recorder, Evaluation(f"flag-{number}", True, "on", "STATIC")) is not None
+        assert recorder._known is not None
+        assert len(recorder._known.outcomes) <= 8
+
+
+class FreshReasonProvider(AbstractProvider):
+    """Answers every flag `on`, with a reason string built anew each time, as a parsed response would be."""
+
+    def get_metadata(self) -> Metadata:
+        return Metadata(name="Fresh Reason Provider")
+
+    def resolve_boolean_details(
+        self, flag_key: str, default_value: bool, evaluation_context: EvaluationContext | None = None
+    ) -> FlagResolutionDetails[bool]:
+        return FlagResolutionDetails(True, variant="on", reason="".join(["TARGETING", "_MATCH"]))
+
+    def resolve_string_details(self, flag_key: str, default_value: str, evaluation_context: Any = None) -> Any:
+        raise NotImplementedError
+
+    def resolve_integer_details(self, flag_key: str, default_value: int, evaluation_context: Any = None) -> Any:
+        raise NotImplementedError
+
+    def resolve_float_details(self, flag_key: str, default_value: float, evaluation_context: Any = None) -> Any:
+        raise NotImplementedError
+
+    def resolve_object_details(self, flag_key: str, default_value: Any, evaluation_context: Any = None) -> Any:
+        raise NotImplementedError
+
+
+def test_repeated_evaluations_leave_the_same_events_with_their_own_context_ids(telemetry: Telemetry) -> None:
+    api.set_provider_and_wait(FreshReasonProvider())
+    installation = ff_otel.install()
+    client = api.get_client()
+    with telemetry.tracer.start_as_current_span("request"):
+        for user in ("u-1", "u-2", "u-1"):
+            with ff_otel.evaluation_context(user):
+                assert client.get_boolean_value("new-checkout", False) is True
+    (span,) = telemetry.spans()
+    assert [event.attributes[CONTEXT_ID] for event in span.events if event.attributes] == ["u-1", "u-2", "u-1"]
+    others = {tuple((k, v) for k, v in (e.attributes or {}).items() if k != CONTEXT_ID) for e in span.events}
+    assert others == {
+        (
+            ("feature_flag.key", "new-checkout"),
+            ("feature_flag.result.variant", "on"),
+            ("feature_flag.result.reason", "targeting_match"),
+            ("feature_flag.provider.name", "Fresh Reason Provider"),
+        )
+    }
+    # Equal reasons in new strings are one outcome, prepared once.
+    recorder = installation.recorder
+    assert recorder is not None
+    assert recorder._known is not None
+    assert len(recorder._known.outcomes) == 1
+
+
+def test_redact_runs_on_every_evaluation(telemetry: Telemetry, flags: None) -> None:
+    seen: list[object] = []
+
+    def redact(key: str, value: object) -> object:
+        seen.append(value)
+        return f"redacted-{len(seen)}"
+
+    ff_otel.install(capture_value="always", redact=redact)
+    with telemetry.tracer.start_as_current_span("request"):
+        for _ in range(3):
+            api.get_client().get_integer_value("max-items", 0)
+    (span,) = telemetry.spans()
+    assert [e.attributes["feature_flag.result.value"] for e in span.events if e.attributes] == [
+        "redacted-1",
+        "redacted-2",
+        "redacted-3",
+    ]
