@@ -178,9 +178,14 @@ class EvaluationAttributes:
         context_id = from_provider
         if context_id is None:
             context_id = bound_context_id(targeting_key)
-            if context_id is None and targeting_key is not None:
-                context_id = self._context_id_of(targeting_key)
-        return None if context_id is None else clean_text(context_id, self._max_length)
+            if context_id is None:
+                if targeting_key is None:
+                    return None
+                context_id = targeting_key if self._context_id_of is _same else self._context_id_of(targeting_key)
+        limit = self._max_length
+        if type(context_id) is str and len(context_id) <= limit and context_id.isascii():
+            return context_id  # `clean_text`'s own first check, without the call: one runs per recorded evaluation
+        return clean_text(context_id, limit)
 
     def _provider_context_id(self, metadata: Mapping[str, Any] | None) -> str | None:
         """The context id in a cached outcome's metadata (a plain dict, or None), as `_metadata` gives it."""
