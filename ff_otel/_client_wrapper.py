@@ -18,7 +18,7 @@ import inspect
 import threading
 from collections.abc import Callable, Coroutine, MutableMapping
 from importlib import metadata
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from openfeature import client as client_module
 from openfeature.client import OpenFeatureClient
@@ -186,7 +186,7 @@ def _end(
                 _provider_name(client.provider),
             )
             if known is not None:
-                span = destination or None
+                span = None if destination is None else cast("Span", destination)  # never False; True went above
                 targeting_key = None if span is None else _targeting_key(client, invocation)
                 recorder.deliver_known(span, known, targeting_key, data)
                 return

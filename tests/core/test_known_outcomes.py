@@ -14,6 +14,8 @@ from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.flag_evaluation import FlagResolutionDetails
 from openfeature.provider import AbstractProvider, Metadata
+from opentelemetry import trace
+from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan
 
 import ff_otel
 from ff_otel import _known_outcomes
@@ -158,3 +160,30 @@ def test_redact_runs_on_every_evaluation(telemetry: Telemetry, flags: None) -> N
         "redacted-2",
         "redacted-3",
     ]
+
+
+class FalsySpan(NonRecordingSpan):
+    """An application's own recording span that happens to be falsy (it defines `__len__`)."""
+
+    def __init__(self) -> None:
+        super().__init__(INVALID_SPAN_CONTEXT)
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def __len__(self) -> int:
+        return 0
+
+    def is_recording(self) -> bool:
+        return True
+
+    def add_event(self, name: str, attributes: Any = None, timestamp: int | None = None) -> None:
+        self.events.append((name, dict(attributes or {})))
+
+
+def test_a_falsy_span_of_the_applications_own_still_gets_its_events(flags: None) -> None:
+    ff_otel.install()
+    span = FalsySpan()
+    with trace.use_span(span):
+        for _ in range(2):  # the second takes the prepared outcome
+            api.get_client().get_boolean_value("new-checkout", False)
+    assert [name for name, _ in span.events] == ["feature_flag.evaluation"] * 2
+    assert span.events[0] == span.events[1]
