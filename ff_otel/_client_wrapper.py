@@ -18,7 +18,7 @@ import inspect
 import threading
 from collections.abc import Callable, Coroutine, MutableMapping
 from importlib import metadata
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from openfeature import client as client_module
 from openfeature.client import OpenFeatureClient
@@ -161,7 +161,7 @@ def _end(
     details: Details,
     invocation: EvaluationContext | None,
     data: MutableMapping[str, Any] | None,
-    destination: Span | bool | None,
+    destination: Span | Literal[True] | None,
 ) -> None:
     """Record an evaluation the client has answered; `destination` is where it belongs, from `destination()`."""
     try:
@@ -173,6 +173,9 @@ def _end(
                 if data is None:
                     data = {}
                 recorder.failed(data, error)
+        if destination is not None and destination is not True and not destination.is_recording():
+            # The span ended while the provider resolved (a task that outlived its request): where it belongs now.
+            destination = recorder.destination()
         if destination is None and data is None and not (_impact.listening and recorder.measuring()):
             return
         if destination is not True and details.error_code is None:
@@ -186,9 +189,8 @@ def _end(
                 _provider_name(client.provider),
             )
             if known is not None:
-                span = None if destination is None else cast("Span", destination)  # never False; True went above
-                targeting_key = None if span is None else _targeting_key(client, invocation)
-                recorder.deliver_known(span, known, targeting_key, data)
+                targeting_key = None if destination is None else _targeting_key(client, invocation)
+                recorder.deliver_known(destination, known, targeting_key, data)
                 return
         recorder.deliver(destination, _evaluation(client, details, invocation), data)
     except Exception as error:

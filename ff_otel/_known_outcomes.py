@@ -44,7 +44,7 @@ class KnownOutcome:
     ) -> None:
         self.key = key
         self.reason = reason
-        """The reason it was prepared for, kept alive: one that is not a plain string is looked up by identity."""
+        """The reason it was prepared for, kept alive: an enum member is looked up by identity."""
         self.head = head
         """The event attributes before the context id."""
         self.tail = tail
@@ -71,7 +71,7 @@ class KnownOutcomes:
         self.outcomes: dict[tuple[object, ...], KnownOutcome] = {}
         """Prepared outcomes by the key `key` gives; `keep` adds to them."""
         self._reason_types: set[type] = {str}
-        """Types of reason seen to be strings or enums: the next one of a type is kept without asking again."""
+        """`str` and the enum types seen as reasons: the next reason of one of them is kept without asking again."""
 
     def key(
         self, key: object, value: object, variant: object, reason: object, metadata: object, provider_name: str | None
@@ -82,11 +82,11 @@ class KnownOutcomes:
         if metadata is not None and (type(metadata) is not dict or metadata):
             return None
         if reason is not None and type(reason) not in self._reason_types:
-            if not isinstance(reason, str | Enum):
-                return None
+            if not isinstance(reason, Enum):
+                return None  # another kind of reason (a str subclass, any object): the general path
             self._reason_types.add(type(reason))
-        # Any reason but a plain string by identity: enum members hash in Python, and a kept outcome keeps its
-        # reason alive, so the id of one found in the memo is that very object's.
+        # An enum member by identity: members hash in Python, and a kept outcome keeps its reason alive, so the
+        # id of one found in the memo is that very object's.
         reason_key = reason if type(reason) is str else id(reason)
         if self._value_always or (variant is None and self._value_without_variant):
             kind = type(value)

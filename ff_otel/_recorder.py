@@ -4,9 +4,10 @@ metrics and a summary always.
 The hot path checks first and builds second: an unsampled span, or nothing configured to receive records, costs
 a contextvar read and a couple of attribute checks.
 
-The recording path calls `started(data)` before the provider resolves (when `timing` is True), `failed(data,
-exception)` if the evaluation raised, and `deliver(destination(), evaluation, data)` after, all with the same
-per-evaluation mutable mapping `data`.
+The recording path asks `destination()` where an evaluation belongs, calls `started(data)` before the provider
+resolves (when `needs_start()`), `failed(data, exception)` if the evaluation raised, and after it either
+`deliver_known(...)` (a success whose outcome `known(...)` prepared) or `deliver(destination, evaluation, data)`,
+all with the same per-evaluation mutable mapping `data` (None when nothing was started).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import itertools
 import time
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import Any
+from typing import Any, Literal
 
 from opentelemetry import context as otel_context
 from opentelemetry._logs import SeverityNumber, get_logger
@@ -130,7 +131,7 @@ class Recorder:
         if self._exceptions and was_raised(error):
             hook_data[_EXCEPTION_KEY] = error
 
-    def destination(self) -> Span | bool | None:
+    def destination(self) -> Span | Literal[True] | None:
         """Where an evaluation made now belongs: the recording span, True for a log record, None for nowhere.
 
         An unsampled span gives None: what is not sampled must not turn into a log record either. Outside any
@@ -179,7 +180,7 @@ class Recorder:
         self.deliver(destination, evaluation, data)
 
     def deliver(
-        self, destination: Span | bool | None, evaluation: Evaluation, hook_data: Mapping[str, Any] | None
+        self, destination: Span | Literal[True] | None, evaluation: Evaluation, hook_data: Mapping[str, Any] | None
     ) -> None:
         """Record `evaluation` at `destination` (from `destination()`), in the metrics, and in the request's impact."""
         if _impact.listening:
@@ -193,7 +194,7 @@ class Recorder:
             self._in_own_span(own, evaluation, hook_data)
         elif destination is True:
             self._as_log_record(evaluation, hook_data)
-        elif destination:
+        elif destination is not None:
             self._on_span(destination, evaluation, hook_data)
         instruments = self._instruments
         if instruments is not None and (instruments.known_live or instruments.live()):
@@ -388,12 +389,12 @@ class Recorder:
         excluded = self._excluded
         if not excluded:  # the common case, without five lookups
             failed = error_type is not None
-            return (evaluation.key, evaluation.variant, reason, evaluation.provider_name, error_type, failed)
+            return (evaluation.key, evaluation.variant, reason, evaluation.provider_name or None, error_type, failed)
         return (
             None if semconv.KEY in excluded else evaluation.key,
             None if semconv.RESULT_VARIANT in excluded else evaluation.variant,
             None if semconv.RESULT_REASON in excluded else reason,
-            None if semconv.PROVIDER_NAME in excluded else evaluation.provider_name,
+            None if semconv.PROVIDER_NAME in excluded else evaluation.provider_name or None,
             None if semconv.ERROR_TYPE in excluded else error_type,
             error_type is not None,
         )

@@ -90,7 +90,8 @@ def _append(shape: _SdkShape, span: Any, name: str, attributes: dict[str, Attrib
             events.append(event)
             return True
         # `BoundedList.append` without its own lock: every appender holds the span's lock (the SDK's
-        # `_add_event` too), and a reader copies the deque in one step.
+        # `_add_event` too), and the SDK reads a live span's events through `__iter__`, which copies the deque in
+        # one step.
         queue = events._dq
         if len(queue) == queue.maxlen:
             events.dropped += 1  # the oldest makes room, counted as dropped

@@ -15,6 +15,8 @@ from openfeature.evaluation_context import EvaluationContext
 from openfeature.flag_evaluation import FlagResolutionDetails
 from openfeature.provider import AbstractProvider, Metadata
 from opentelemetry import trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan
 
 import ff_otel
@@ -187,3 +189,67 @@ def test_a_falsy_span_of_the_applications_own_still_gets_its_events(flags: None)
             api.get_client().get_boolean_value("new-checkout", False)
     assert [name for name, _ in span.events] == ["feature_flag.evaluation"] * 2
     assert span.events[0] == span.events[1]
+
+
+class SpanEndingProvider(FreshReasonProvider):
+    """Ends the request's span while it resolves, as a response sent meanwhile would, with an unnamed provider."""
+
+    def get_metadata(self) -> Metadata:
+        return Metadata(name="")
+
+    def resolve_boolean_details(
+        self, flag_key: str, default_value: bool, evaluation_context: EvaluationContext | None = None
+    ) -> FlagResolutionDetails[bool]:
+        if flag_key == "ends-the-span":
+            trace.get_current_span().end()
+        return super().resolve_boolean_details(flag_key, default_value, evaluation_context)
+
+
+def test_a_span_that_ends_while_the_provider_resolves_gives_a_log_record(telemetry: Telemetry) -> None:
+    api.set_provider_and_wait(SpanEndingProvider())
+    ff_otel.install(metrics=False)  # nothing to start: where it belongs is found before the provider resolves
+    span = telemetry.tracer.start_span("request")
+    with trace.use_span(span, end_on_exit=False):
+        assert api.get_client().get_boolean_value("ends-the-span", False) is True
+    (ended,) = telemetry.spans()
+    assert ended.events == ()
+    assert [log.log_record.event_name for log in telemetry.logs()] == ["feature_flag.evaluation"]
+
+
+def test_an_unnamed_provider_is_left_out_of_the_metrics_as_out_of_the_events(telemetry: Telemetry) -> None:
+    api.set_provider_and_wait(SpanEndingProvider())
+    reader = InMemoryMetricReader()
+    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]))
+    with telemetry.tracer.start_as_current_span("request"):
+        for _ in range(2):
+            api.get_client().get_boolean_value("new-checkout", False)
+    (span,) = telemetry.spans()
+    assert all("feature_flag.provider.name" not in (event.attributes or {}) for event in span.events)
+    data = reader.get_metrics_data()
+    assert data is not None
+    points = [
+        point
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == "feature_flag.evaluation_requests_total"
+        for point in metric.data.data_points
+    ]
+    assert [(dict(point.attributes or {}), getattr(point, "value", None)) for point in points] == [
+        (
+            {
+                "feature_flag.key": "new-checkout",
+                "feature_flag.result.variant": "on",
+                "feature_flag.result.reason": "targeting_match",
+            },
+            2,
+        )
+    ]
+
+
+def test_a_falsy_span_gets_its_events_on_the_general_path_too(telemetry: Telemetry) -> None:
+    ff_otel.install()
+    span = FalsySpan()
+    with trace.use_span(span):
+        ff_otel.record_evaluation("vendor-flag", True, variant="on", reason="STATIC")
+    assert [name for name, _ in span.events] == ["feature_flag.evaluation"]
