@@ -282,13 +282,13 @@ def _wrap_sync(original: _Sync) -> _Sync:
         # The recorder of the app serving this request (options belong to the app that set them), else the process's.
         in_flight = IN_FLIGHT.get()
         recorder = active.recorder if in_flight is None or in_flight.recorder is None else in_flight.recorder
-        if not (_in_progress.tracking or (recorder.timing and recorder.needs_start())):
+        where = False if _in_progress.tracking else recorder.where()
+        if where is not False:
             # The common case, kept to the fewest calls: nothing is needed before the provider resolves, and where
             # the evaluation belongs is known before it (most evaluations in production are not sampled).
-            destination = recorder.destination()
             details = original(self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options)
-            if destination is not None or details.error_code is not None or _impact.listening:
-                _end(recorder, self, details, evaluation_context, None, destination)
+            if where is not None or details.error_code is not None or _impact.listening:
+                _end(recorder, self, details, evaluation_context, None, where)
             return details
         data = _begin(recorder, self, flag_key)
         try:
@@ -317,13 +317,13 @@ def _wrap_async(original: _Async) -> _Async:
         # The recorder of the app serving this request (options belong to the app that set them), else the process's.
         in_flight = IN_FLIGHT.get()
         recorder = active.recorder if in_flight is None or in_flight.recorder is None else in_flight.recorder
-        if not (_in_progress.tracking or (recorder.timing and recorder.needs_start())):
-            destination = recorder.destination()
+        where = False if _in_progress.tracking else recorder.where()
+        if where is not False:
             details = await original(
                 self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options
             )
-            if destination is not None or details.error_code is not None or _impact.listening:
-                _end(recorder, self, details, evaluation_context, None, destination)
+            if where is not None or details.error_code is not None or _impact.listening:
+                _end(recorder, self, details, evaluation_context, None, where)
             return details
         data = _begin(recorder, self, flag_key)
         try:

@@ -138,7 +138,7 @@ class Layer:
                 )
                 self._context = context
             return context
-        if identity.pending:
+        if identity._resolver is not None:  # `identity.pending`, read without a call: this runs per evaluation
             identity.resolve()
         context = self._context
         if context is None or self._version != identity.version:
@@ -171,12 +171,6 @@ _LAYER: contextvars.ContextVar[Layer | None] = contextvars.ContextVar("ff_otel_l
 def current_layer() -> Layer | None:
     """The innermost layer bound in this context, if any."""
     return _LAYER.get()
-
-
-def bound_context_id(targeting_key: str | None) -> str | None:
-    """The context id the current block or request bound for `targeting_key`, if any."""
-    layer = _LAYER.get()
-    return None if layer is None else layer.context_id(targeting_key)
 
 
 def forget_loose_context(*_: object, **__: object) -> None:

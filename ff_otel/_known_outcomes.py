@@ -12,24 +12,29 @@ else takes the general path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 
 from opentelemetry.util.types import AttributeValue
 
+from ff_otel._evaluation import Evaluation
 from ff_otel._metrics import Series
 from ff_otel._options import Options
+from ff_otel._span_event import SharedAttributes
 
 _Attributes = dict[str, AttributeValue]
 _PLAIN_VALUES = frozenset({str, bool, int, type(None)})
 """Values whose equal instances always record the same (with the type in the key: 1 is not True)."""
 CAPACITY = 1024
 """Outcomes kept per recorder; a full memo starts again empty, so odd input never grows it."""
+_ANY_VALUE = object()
+"""Stands for the value where it is not part of the outcome."""
 
 
 class KnownOutcome:
     """What every successful evaluation with one outcome records, prepared once."""
 
-    __slots__ = ("head", "impact_variant", "key", "reason", "series", "summary_entry", "summary_key", "tail")
+    __slots__ = ("event", "head", "impact_variant", "key", "reason", "series", "summary_entry", "summary_key", "tail")
 
     def __init__(
         self,
@@ -55,49 +60,101 @@ class KnownOutcome:
         self.impact_variant = impact_variant
         self.series = series
         """The metric series it counts in."""
+        self.event: SharedAttributes | None = None
+        """The whole event attributes last recorded for it, labelled with their context id: a flag evaluated again
+        for the same context records them again as they are."""
+
+
+Prepare = Callable[[Evaluation], "KnownOutcome | None"]
+"""Builds an outcome's record from an `Evaluation` of it (None when its attributes are not all plain)."""
 
 
 class KnownOutcomes:
     """A bounded memo of prepared outcomes, for one set of options."""
 
-    __slots__ = ("_max_length", "_reason_types", "_redacts", "_value_always", "_value_without_variant", "outcomes")
+    __slots__ = (
+        "_latest",
+        "_max_length",
+        "_prepare",
+        "_reason_types",
+        "_redacts",
+        "_value_always",
+        "_value_without_variant",
+        "outcomes",
+    )
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, prepare: Prepare) -> None:
         # When the value policy consults the value, the value is part of the outcome.
         self._value_always = options.capture_value == "always"
         self._value_without_variant = options.capture_value != "never"
         self._redacts = options.redact is not None  # the user's code, maybe not pure: its outcomes are not kept
         self._max_length = options.max_value_length
+        self._prepare = prepare
         self.outcomes: dict[tuple[object, ...], KnownOutcome] = {}
-        """Prepared outcomes by the key `key` gives; `keep` adds to them."""
-        self._reason_types: set[type] = {str}
-        """`str` and the enum types seen as reasons: the next reason of one of them is kept without asking again."""
+        """Prepared outcomes by what decides them (see `find`); `keep` adds to them."""
+        self._reason_types: set[type] = set()
+        """The enum types seen as reasons: the next reason of one of them is kept without asking again."""
+        self._latest: dict[str, tuple[object, object, object, object, KnownOutcome]] = {}
+        """Per flag key, the variant, reason, provider name and value (or `_ANY_VALUE`) it was last found for, as
+        the very objects, with what they found."""
 
-    def key(
+    def find(
         self, key: object, value: object, variant: object, reason: object, metadata: object, provider_name: str | None
-    ) -> tuple[object, ...] | None:
-        """What decides a successful evaluation's record but its context id; None when it is not plain."""
-        if type(key) is not str or not (variant is None or type(variant) is str):
+    ) -> KnownOutcome | None:
+        """The prepared record of a successful evaluation with this outcome (prepared now if it is new), or None
+        when it is not plain and takes the general path: what decides it is all but the context id."""
+        # The same flag answered with the very same objects as the last time (a provider's own variant strings,
+        # an enum reason, `True`) has the same outcome, with nothing to check but that.
+        latest = self._latest.get(key) if type(key) is str else None
+        if (
+            latest is not None
+            and latest[0] is variant
+            and latest[1] is reason
+            and latest[2] is provider_name
+            and (latest[3] is value or latest[3] is _ANY_VALUE)
+            and (metadata is None or (type(metadata) is dict and not metadata))
+        ):
+            return latest[4]
+        if (
+            type(key) is not str
+            or (variant is not None and type(variant) is not str)
+            or (metadata is not None and (type(metadata) is not dict or metadata))
+        ):
             return None
-        if metadata is not None and (type(metadata) is not dict or metadata):
-            return None
-        if reason is not None and type(reason) not in self._reason_types:
-            if not isinstance(reason, Enum):
-                return None  # another kind of reason (a str subclass, any object): the general path
-            self._reason_types.add(type(reason))
         # An enum member by identity: members hash in Python, and a kept outcome keeps its reason alive, so the
         # id of one found in the memo is that very object's.
-        reason_key = reason if type(reason) is str else id(reason)
+        if reason is None or type(reason) is str:
+            reason_key: object = reason
+        elif type(reason) in self._reason_types:
+            reason_key = id(reason)
+        elif isinstance(reason, Enum):
+            self._reason_types.add(type(reason))
+            reason_key = id(reason)
+        else:
+            return None  # another kind of reason (a str subclass, any object): the general path
         if self._value_always or (variant is None and self._value_without_variant):
             kind = type(value)
             if self._redacts or kind not in _PLAIN_VALUES or (kind is str and len(value) > self._max_length):  # type: ignore[arg-type]
                 return None
-            return (key, variant, reason_key, provider_name, kind, value)
-        return (key, variant, reason_key, provider_name)
+            cache_key: tuple[object, ...] = (key, variant, reason_key, provider_name, kind, value)
+            value_seen = value
+        else:
+            cache_key = (key, variant, reason_key, provider_name)
+            value_seen = _ANY_VALUE
+        known = self.outcomes.get(cache_key)
+        if known is None:
+            evaluation = Evaluation(key, value, variant, reason, None, None, metadata, provider_name)
+            known = self._prepare(evaluation)
+            if known is None:
+                return None
+            self.keep(cache_key, known)
+        self._latest[key] = (variant, reason, provider_name, value_seen, known)
+        return known
 
     def keep(self, cache_key: tuple[object, ...], known: KnownOutcome) -> None:
         """Remember `known` for later evaluations with the same outcome."""
         outcomes = self.outcomes
         if len(outcomes) >= CAPACITY:
             outcomes.clear()
+            self._latest.clear()  # never more entries than outcomes: one per flag key of a kept outcome
         outcomes[cache_key] = known

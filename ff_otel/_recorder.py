@@ -4,8 +4,9 @@ metrics and a summary always.
 The hot path checks first and builds second: an unsampled span, or nothing configured to receive records, costs
 a contextvar read and a couple of attribute checks.
 
-The recording path asks `destination()` where an evaluation belongs, calls `started(data)` before the provider
-resolves (when `needs_start()`), `failed(data, exception)` if the evaluation raised, and after it either
+The recording path asks `where()` before the provider resolves: where the evaluation belongs, or False when
+`started(data)` must run first (then `destination()` after it). It calls `failed(data, exception)` if the
+evaluation raised, and at the end either
 `deliver_known(...)` (a success whose outcome `known(...)` prepared) or `deliver(destination, evaluation, data)`,
 all with the same per-evaluation mutable mapping `data` (None when nothing was started).
 """
@@ -17,14 +18,14 @@ import itertools
 import time
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from opentelemetry import context as otel_context
 from opentelemetry._logs import SeverityNumber, get_logger
 from opentelemetry._logs import _internal as _logs_internal
 from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
 from opentelemetry.metrics import _internal as _metrics_internal
-from opentelemetry.trace import INVALID_SPAN, Span, set_span_in_context
+from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, Span, set_span_in_context
 
 # The key under which the trace API stores the current span; reading it directly skips two wrapper calls on
 # the path every evaluation takes.
@@ -43,7 +44,7 @@ from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 from ff_otel._semconv_mapping import EvaluationAttributes
 from ff_otel._shaping import Shaper
-from ff_otel._span_event import PLAIN, add_event, add_plain_event
+from ff_otel._span_event import PLAIN, SharedAttributes, add_event, add_shared_event
 from ff_otel._value_policy import ValuePolicy
 from ff_otel._values import clean_text
 from ff_otel._version import __version__
@@ -65,6 +66,7 @@ def _context_getter() -> Callable[[], Mapping[str, object]]:
 
 
 _current_context = _context_getter()
+_NOT_A_SPAN = object()
 
 
 class Recorder:
@@ -74,6 +76,8 @@ class Recorder:
         self.options = options
         self._event_name = semconv.event_name(options.semconv)
         self._logger = get_logger("ff_otel", __version__, logger_provider=options.logger_provider)
+        # The API's ProxyLogger, before a global LoggerProvider is set, has nothing behind it.
+        self._proxy_logger = getattr(self._logger, "_real_logger", self._logger) is None
         self._instruments = (
             Instruments.shared(options.meter_provider, options.duration_histogram, self._clean_name)
             if options.metrics
@@ -103,8 +107,16 @@ class Recorder:
         self._attributes = EvaluationAttributes(options)
         self._latest = options.semconv != "legacy"
         # Known outcomes are recorded on a span only as plain span events; nowhere else do they need more.
-        self._known = KnownOutcomes(options) if self._plain and self._evaluation_spans is None else None
+        self._known = KnownOutcomes(options, self._prepare) if self._plain and self._evaluation_spans is None else None
+        self.known: Callable[[object, object, object, object, object, str | None], KnownOutcome | None] = (
+            _never_known if self._known is None else self._known.find
+        )
+        """`known(key, value, variant, reason, metadata, provider_name)`: the prepared record of a successful
+        evaluation with this outcome (prepared now if it is new), or None when it takes the general path
+        (`deliver`)."""
         self._value_of = ValuePolicy(options)
+        self._unsampled: object = _NOT_A_SPAN
+        """The last unsampled span `destination()` found: the next evaluation under it is answered at once."""
 
     # Called before the provider resolves when `timing` is on: for metrics and evaluation spans only.
     def started(self, hook_data: MutableMapping[str, Any]) -> None:
@@ -117,19 +129,58 @@ class Recorder:
         if instruments is not None and (instruments.known_live or instruments.live()):
             instruments.started(hook_data, self._time_evaluations)
 
-    def needs_start(self) -> bool:
-        """True when `started` would note anything now: an evaluation span to start, or metrics being collected."""
-        if self._evaluation_spans is not None:
-            return True
-        instruments = self._instruments
-        if instruments is None or (instruments.follows_global and _metrics_internal._METER_PROVIDER is None):
-            return False  # the common case without a meter provider, answered without a call
-        return instruments.known_live or instruments.live()
-
     def failed(self, hook_data: MutableMapping[str, Any], error: BaseException) -> None:
         """Note the exception that an evaluation raised, for `deliver` to record."""
         if self._exceptions and was_raised(error):
             hook_data[_EXCEPTION_KEY] = error
+
+    @overload
+    def where(self, before_start: Literal[False]) -> Span | Literal[True] | None: ...
+
+    @overload
+    def where(self, before_start: bool = True) -> Span | bool | None: ...
+
+    def where(self, before_start: bool = True) -> Span | bool | None:
+        """Where an evaluation about to be made belongs, as `destination()` gives it; False instead when `started`
+        has something to note before the provider resolves (an evaluation span, metrics being collected): the
+        recording path calls `started` then, and asks `destination()` after the provider answered. One call,
+        for the recording path's common case. Never raises."""
+        if before_start and self.timing:
+            if self._evaluation_spans is not None:
+                return False
+            instruments = self._instruments
+            # Without a global meter provider there is nothing to look behind: answered without a call.
+            if instruments is not None and (
+                instruments.known_live
+                or (
+                    not (instruments.follows_global and _metrics_internal._METER_PROVIDER is None)
+                    and instruments.live()
+                )
+            ):
+                return False
+        try:
+            span = _current_context().get(_SPAN_KEY)
+            if span is self._unsampled:
+                return None  # the request's span, seen before: most evaluations in production are not sampled
+            if span is not None and span is not INVALID_SPAN:
+                if span.is_recording():  # type: ignore[attr-defined]
+                    return span  # type: ignore[return-value]
+                if not span.get_span_context().trace_flags.sampled:  # type: ignore[attr-defined]
+                    if type(span) is NonRecordingSpan:  # never records, and its context never changes
+                        self._unsampled = span
+                    return None
+                # A sampled span that has already ended (a background task after the response): a log record,
+                # which still carries the trace and span ids.
+            # Until an SDK LoggerProvider is set, the API's ProxyLogger has nothing behind it: answered without a call.
+            if (
+                self._log_outside_spans
+                and not (self._proxy_logger and _logs_internal._LOGGER_PROVIDER is None)
+                and self._logger.enabled(event_name=self._event_name)
+            ):
+                return True
+        except Exception as error:
+            report("ff_otel could not find where to record a flag evaluation", error)
+        return None
 
     def destination(self) -> Span | Literal[True] | None:
         """Where an evaluation made now belongs: the recording span, True for a log record, None for nowhere.
@@ -138,28 +189,12 @@ class Recorder:
         span, or under a span that has ended, it is a log record. Never raises: a span or logger that fails is
         reported, and the evaluation goes nowhere.
         """
-        try:
-            span = _current_context().get(_SPAN_KEY)
-            if span is not None and span is not INVALID_SPAN:
-                if span.is_recording():  # type: ignore[attr-defined]
-                    return span  # type: ignore[return-value]
-                if not span.get_span_context().trace_flags.sampled:  # type: ignore[attr-defined]
-                    return None
-                # A sampled span that has already ended (a background task after the response): a log record,
-                # which still carries the trace and span ids.
-            if self._log_outside_spans and self._logs_enabled():
-                return True
-        except Exception as error:
-            report("ff_otel could not find where to record a flag evaluation", error)
-        return None
+        return self.where(False)
 
     def _logs_enabled(self) -> bool:
-        logger = self._logger
-        # Until an SDK LoggerProvider is set, the API hands out a ProxyLogger with nothing behind it: answer
-        # that case from the proxy's own state instead of three calls down to a no-op logger.
-        if getattr(logger, "_real_logger", logger) is None and _logs_internal._LOGGER_PROVIDER is None:
-            return False
-        return logger.enabled(event_name=self._event_name)
+        if self._proxy_logger and _logs_internal._LOGGER_PROVIDER is None:
+            return False  # nothing behind the API's proxy yet: answered without three calls down to a no-op logger
+        return self._logger.enabled(event_name=self._event_name)
 
     def measuring(self) -> bool:
         """True when `deliver` has work even with no destination: evaluation metrics, or the request's impact."""
@@ -200,25 +235,6 @@ class Recorder:
         if instruments is not None and (instruments.known_live or instruments.live()):
             instruments.count(self._series(evaluation), hook_data)
 
-    def known(
-        self, key: object, value: object, variant: object, reason: object, metadata: object, provider_name: str | None
-    ) -> KnownOutcome | None:
-        """The prepared record of a successful evaluation with this outcome (prepared now if it is new), or None
-        when it has to take the general path (`deliver`)."""
-        outcomes = self._known
-        if outcomes is None:
-            return None
-        cache_key = outcomes.key(key, value, variant, reason, metadata, provider_name)
-        if cache_key is None:
-            return None
-        known = outcomes.outcomes.get(cache_key)
-        if known is None:
-            evaluation = Evaluation(key, value, variant, reason, None, None, metadata, provider_name)  # type: ignore[arg-type]
-            known = self._prepare(evaluation)
-            if known is not None:
-                outcomes.keep(cache_key, known)
-        return known
-
     def _prepare(self, evaluation: Evaluation) -> KnownOutcome | None:
         """What `deliver` records for `evaluation` (a successful one, without metadata), but for the context id;
         None if an attribute value is not plain."""
@@ -253,16 +269,24 @@ class Recorder:
             if in_flight is not None and in_flight.summary is not None:
                 in_flight.summary.note_entry(known.summary_key, known.summary_entry)
             if self._max_events is None or self._has_room(span):
-                attributes = dict(known.head)  # a new dict for every record: the span keeps it
-                if self._latest:
-                    context_id = self._attributes.context_id(None, targeting_key)
+                context_id = self._attributes.context_id(None, targeting_key) if self._latest else None
+                event = known.event
+                if event is None or event.label != context_id:
+                    attributes = dict(known.head)
                     if context_id is not None:
                         attributes[semconv.CONTEXT_ID] = context_id
-                if known.tail:
-                    attributes.update(known.tail)
-                add_plain_event(span, self._event_name, attributes)
+                    if known.tail:
+                        attributes.update(known.tail)
+                    event = known.event = SharedAttributes(context_id, attributes)
+                add_shared_event(span, self._event_name, event)
         instruments = self._instruments
-        if instruments is not None and (instruments.known_live or instruments.live()):
+        if instruments is not None and (
+            instruments.known_live
+            or (
+                not (instruments.follows_global and _metrics_internal._METER_PROVIDER is None)  # `live()`, inline
+                and instruments.live()
+            )
+        ):
             instruments.count(known.series, data)
 
     def _note_impact(self, evaluation: Evaluation) -> None:
@@ -401,6 +425,11 @@ class Recorder:
 
     def _clean_name(self, name: str) -> str:
         return clean_text(name, self._max_length)
+
+
+def _never_known(*_: object) -> None:
+    """`Recorder.known` where outcomes are not prepared: every evaluation takes the general path."""
+    return None
 
 
 def _request_impact() -> _impact.RequestImpact | None:

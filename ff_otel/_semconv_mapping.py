@@ -18,7 +18,7 @@ from typing import Any
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
-from ff_otel._context import bound_context_id
+from ff_otel._context import _LAYER
 from ff_otel._evaluation import Evaluation, outcome
 from ff_otel._identity import pseudonymize
 from ff_otel._options import Options
@@ -54,6 +54,8 @@ class EvaluationAttributes:
         if options.pseudonymize_context_id and secret:
             self._context_id_of = lru_cache(maxsize=4096)(lambda key: pseudonymize(key, secret))
         self._parts_of: dict[tuple[object, ...], _Parts] = {}
+        self._last_context_id: tuple[tuple[object, ...], str | None] = ((), None)
+        """The last context id answered for a targeting key without the provider's, with what it depended on."""
 
     def __call__(self, evaluation: Evaluation) -> _Attributes:
         """The attributes of `evaluation` in the configured semconv mode, every one valid and bounded."""
@@ -175,13 +177,33 @@ class EvaluationAttributes:
 
     def context_id(self, from_provider: str | None, targeting_key: str | None) -> str | None:
         """The provider's context id, else the one bound for the targeting key, else the key (pseudonymized)."""
-        context_id = from_provider
-        if context_id is None:
-            context_id = bound_context_id(targeting_key)
-            if context_id is None:
-                if targeting_key is None:
-                    return None
-                context_id = targeting_key if self._context_id_of is _same else self._context_id_of(targeting_key)
+        if from_provider is not None:
+            return self._valid_context_id(from_provider)
+        # What the answer depends on: the key, and the layer bound now with the parts of it that say the context
+        # id (its explicit context, replaced on change, and its identity, whose version moves on change). A
+        # request evaluates its flags for one context: the answer of the evaluation before is most often it.
+        layer = _LAYER.get()
+        if layer is None:
+            state: tuple[object, ...] = (targeting_key,)
+        else:
+            identity = layer.identity
+            state = (targeting_key, layer, layer.explicit, identity, None if identity is None else identity.version)
+        last = self._last_context_id
+        if last[0] == state:
+            return last[1]
+        context_id = None if layer is None else layer.context_id(targeting_key)
+        if context_id is not None:
+            answer = self._valid_context_id(context_id)
+        elif targeting_key is None:
+            answer = None
+        else:
+            answer = self._valid_context_id(
+                targeting_key if self._context_id_of is _same else self._context_id_of(targeting_key)
+            )
+        self._last_context_id = (state, answer)  # one tuple: a thread reading it sees a state and its own answer
+        return answer
+
+    def _valid_context_id(self, context_id: str) -> str:
         limit = self._max_length
         if type(context_id) is str and len(context_id) <= limit and context_id.isascii():
             return context_id  # `clean_text`'s own first check, without the call: one runs per recorded evaluation

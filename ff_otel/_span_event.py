@@ -9,6 +9,10 @@ is, as `BoundedAttributes.__deepcopy__` does), and appends it under the span's l
 This is done only where the result is exactly what `add_event` would store: the SDK's span classes, no attribute
 length limit, a count limit the event fits in, plain values, and an SDK whose spans, at first use, ended up with
 the same events both ways. Anything else goes through the public `add_event`.
+
+Attributes recorded again and again (a flag evaluated to a known outcome for the same context) are built once as
+`SharedAttributes`: their immutable attributes object is shared by every event that carries them, as one immutable
+value can be.
 """
 
 from __future__ import annotations
@@ -61,27 +65,70 @@ def add_plain_event(span: Span, name: str, attributes: dict[str, AttributeValue]
         span.add_event(name, attributes)
 
 
+class SharedAttributes:
+    """Plain event attributes recorded again and again, with the SDK's immutable copy of them built once."""
+
+    __slots__ = ("_frozen", "attributes", "label")
+
+    def __init__(self, label: object, attributes: dict[str, AttributeValue]) -> None:
+        self.label = label
+        """What tells these attributes from others built for the same purpose (a context id)."""
+        self.attributes = attributes
+        """The attributes, every value's type in `PLAIN`; never changed."""
+        self._frozen: Any = None
+
+
+def add_shared_event(span: Span, name: str, shared: SharedAttributes) -> None:
+    """`add_plain_event(span, name, dict(shared.attributes))`, with the same result."""
+    shape = _shape if _checked else _check()
+    if shape is not None and type(span) in shape.spans:
+        limits = span._limits  # type: ignore[attr-defined]
+        frozen = shared._frozen
+        if frozen is None or frozen.maxlen != limits.max_event_attributes or limits.max_attribute_length is not None:
+            # First use, or a span of other limits: built for this span, and kept for the next one like it.
+            frozen = _frozen(shape, span, shared.attributes)
+            if frozen is None:
+                span.add_event(name, dict(shared.attributes))
+                return
+            shared._frozen = frozen
+        if _store(shape, span, name, frozen):
+            return
+    span.add_event(name, dict(shared.attributes))
+
+
 def _append(shape: _SdkShape, span: Any, name: str, attributes: dict[str, AttributeValue]) -> bool:
     """Build and append the event as `add_event` would; False, with nothing done, where that is not certain."""
     if type(span) not in shape.spans:
         return False
+    frozen = _frozen(shape, span, attributes)
+    return frozen is not None and _store(shape, span, name, frozen)
+
+
+def _frozen(shape: _SdkShape, span: Any, attributes: dict[str, AttributeValue]) -> Any:
+    """The immutable attributes `add_event` would build on `span` (one of the SDK's), or None where it would build
+    anything else (it cuts values or drops attributes)."""
     limits = span._limits
     count_limit = limits.max_event_attributes
     if limits.max_attribute_length is not None or (count_limit is not None and len(attributes) > count_limit):
-        return False
-    # What `BoundedAttributes(...)` and `Event(...)` build, one store per attribute in their order: this runs for
-    # every recorded evaluation.
-    bounded: Any = _new(shape.attributes)
-    bounded._dict = attributes
-    bounded.maxlen = count_limit
-    bounded.dropped = 0
-    bounded.max_value_len = None
-    bounded._lock = _LOCK
-    bounded._immutable = True
+        return None
+    # What `BoundedAttributes(...)` builds, one store per attribute in its order.
+    frozen: Any = _new(shape.attributes)
+    frozen._dict = attributes
+    frozen.maxlen = count_limit
+    frozen.dropped = 0
+    frozen.max_value_len = None
+    frozen._lock = _LOCK
+    frozen._immutable = True
+    return frozen
+
+
+def _store(shape: _SdkShape, span: Any, name: str, frozen: Any) -> bool:
+    """Build the event `Event(name, frozen)` builds now and append it to `span` (one of the SDK's) as
+    `Span._add_event` does; False, with nothing done, if the span has ended."""
     event: Any = _new(shape.event)
     event._name = name
     event._timestamp = _time_ns()
-    event._attributes = bounded
+    event._attributes = frozen
     with span._lock:
         if span._end_time is not None:
             return False  # ended in between: the public path gives the SDK's own warning
@@ -150,13 +197,18 @@ def _check() -> _SdkShape | None:
         tracer = sdk_trace.TracerProvider(span_limits=SpanLimits(max_events=2), shutdown_on_exit=False).get_tracer(
             "ff_otel"
         )
-        ours, theirs = tracer.start_span("probe"), tracer.start_span("probe")
-        appended = True
+        ours, theirs, ours_shared, theirs_shared = (tracer.start_span("probe") for _ in range(4))
+        same: dict[str, AttributeValue] = {"k": "v", "b": True, "i": 3, "f": 0.5}
+        frozen = _frozen(shape, ours_shared, same)
+        appended = frozen is not None
         for number in range(3):  # one more than the span keeps: the oldest makes room, and is counted
             sample: dict[str, AttributeValue] = {"k": "v", "b": True, "i": number, "f": 0.5}
             appended = _append(shape, ours, "e", dict(sample)) and appended
             theirs.add_event("e", sample)
-        _shape = shape if appended and _alike(ours, theirs) else None
+            appended = appended and _store(shape, ours_shared, "e", frozen)
+            theirs_shared.add_event("e", dict(same))
+        alike = _alike(ours, theirs) and _alike(ours_shared, theirs_shared)
+        _shape = shape if appended and alike else None
     except Exception:  # no SDK installed, or one whose insides moved: the public path it is
         _shape = None
     _checked = True

@@ -253,3 +253,70 @@ def test_a_falsy_span_gets_its_events_on_the_general_path_too(telemetry: Telemet
     with trace.use_span(span):
         ff_otel.record_evaluation("vendor-flag", True, variant="on", reason="STATIC")
     assert [name for name, _ in span.events] == ["feature_flag.evaluation"]
+
+
+def test_the_context_id_follows_each_change_of_who_the_request_is_for(telemetry: Telemetry, flags: None) -> None:
+    ff_otel.install()
+    client = api.get_client()
+    seen: list[object] = []
+
+    def evaluate() -> None:
+        client.get_boolean_value("new-checkout", False)
+        (span,) = [s for s in (trace.get_current_span(),) if s.is_recording()]
+        events = span.events  # type: ignore[attr-defined]
+        seen.append(events[-1].attributes.get(CONTEXT_ID))
+
+    with telemetry.tracer.start_as_current_span("request"):
+        with ff_otel.evaluation_context("u-1"):
+            evaluate()
+            evaluate()
+            ff_otel.identify("u-2")  # the block's own context replaced
+            evaluate()
+            ff_otel.identify("u-2", context_id="account-7")  # the same key, another id
+            evaluate()
+            with ff_otel.evaluation_context("u-3"):  # a layer inside
+                evaluate()
+            evaluate()
+        evaluate()  # no block: no targeting key, no context id
+        client.get_boolean_value("new-checkout", False, EvaluationContext("u-4"))
+        seen.append(trace.get_current_span().events[-1].attributes.get(CONTEXT_ID))  # type: ignore[attr-defined]
+    assert seen == ["u-1", "u-1", "u-2", "account-7", "u-3", "account-7", None, "u-4"]
+
+
+def test_events_of_one_outcome_take_each_spans_own_limits(flags: None) -> None:
+    from opentelemetry.sdk.trace import SpanLimits, TracerProvider
+
+    ff_otel.install()
+    client = api.get_client()
+    recorded: list[dict[str, Any]] = []
+    for limits in (SpanLimits(), SpanLimits(max_attribute_length=4), SpanLimits(max_event_attributes=2), SpanLimits()):
+        tracer = TracerProvider(span_limits=limits).get_tracer("tests")
+        with ff_otel.evaluation_context("user-42"), tracer.start_as_current_span("request") as span:
+            client.get_boolean_value("new-checkout", False)
+            expected = TracerProvider(span_limits=limits).get_tracer("tests").start_span("public")
+            (event,) = span.events  # type: ignore[attr-defined]
+            expected.add_event(event.name, dict(recorded[0]) if recorded else dict(event.attributes))
+            recorded.append(dict(event.attributes))
+            (public,) = expected.events  # type: ignore[attr-defined]
+            assert (dict(event.attributes), event.attributes.dropped) == (
+                dict(public.attributes),
+                public.attributes.dropped,
+            )
+    assert recorded[0] == recorded[3]
+    assert recorded[1]["feature_flag.key"] == "new-"
+    assert len(recorded[2]) == 2
+
+
+def test_a_sampled_span_after_an_unsampled_one_gets_its_events(flags: None) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    ff_otel.install()
+    client = api.get_client()
+    unsampled = TracerProvider(sampler=ALWAYS_OFF).get_tracer("tests")
+    sampled = TracerProvider().get_tracer("tests")
+    for tracer in (unsampled, sampled, unsampled, sampled):
+        with tracer.start_as_current_span("request") as span:
+            client.get_boolean_value("new-checkout", False)
+            client.get_boolean_value("new-checkout", False)
+            assert len(getattr(span, "events", ())) == (2 if span.is_recording() else 0)
