@@ -319,7 +319,10 @@ class Binding:
         self._previous = _LAYER.get()
         self._token = _LAYER.set(layer)
         self._foreign_previous: EvaluationContext | None = None
-        if not propagator_is_ours() and ensure_propagator() is None:
+        if (
+            transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR
+            and ensure_propagator() is None
+        ):
             # The application set its own propagator: hand it a context that still looks the identity up lazily.
             try:
                 previous = transaction_context.get_transaction_context()

@@ -166,8 +166,9 @@ class RequestScope(InFlight):
 
     def write_summary(self) -> None:
         """Write the summary so far on the span, for adapters whose span ends before the request does."""
-        if self.state is not None and self.state.evaluations:
-            call_safely("ff_otel could not write the request's flag summary", self.state.write)
+        summary = self.summary
+        if summary is not None and summary.evaluations:
+            call_safely("ff_otel could not write the request's flag summary", summary.write)
 
     def end(
         self,

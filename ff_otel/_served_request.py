@@ -91,7 +91,7 @@ class ServedRequest:
 
         A 5xx without `error` takes the exception `note_exception` saw, if any.
         """
-        if self._finished or not (self.span.owned or self.scope.measured):
+        if self._finished or not (self.span.owned or self.scope.impact is not None):  # `scope.measured`
             return
         self._finished = True
         route = call_safely("ff_otel could not read the request's route", self._route)
