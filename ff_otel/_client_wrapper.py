@@ -180,14 +180,20 @@ def _end(
             return
         if destination is not True and details.error_code is None:
             # A successful evaluation, on a span or only in the metrics: its outcome was most likely seen before.
-            known = recorder.known(
-                details.flag_key,
-                details.value,
-                details.variant,
-                details.reason,
-                details.flag_metadata,
-                _provider_name(client.provider),
+            provider = client.provider
+            known = recorder.known_again(
+                details.flag_key, details.value, details.variant, details.reason, details.flag_metadata, provider
             )
+            if known is None:  # first seen, or answered with other objects: found by value, then kept for next time
+                known = recorder.known(
+                    details.flag_key,
+                    details.value,
+                    details.variant,
+                    details.reason,
+                    details.flag_metadata,
+                    _provider_name(provider),
+                    provider,
+                )
             if known is not None:
                 targeting_key = None if destination is None else _targeting_key(client, invocation)
                 recorder.deliver_known(destination, known, targeting_key, data)

@@ -95,26 +95,39 @@ class KnownOutcomes:
         self._reason_types: set[type] = set()
         """The enum types seen as reasons: the next reason of one of them is kept without asking again."""
         self._latest: dict[str, tuple[object, object, object, object, KnownOutcome]] = {}
-        """Per flag key, the variant, reason, provider name and value (or `_ANY_VALUE`) it was last found for, as
-        the very objects, with what they found."""
+        """Per flag key, the variant, reason, provider and value (or `_ANY_VALUE`) `find` was last asked about by
+        the recording path, as the very objects, with what it found."""
 
-    def find(
-        self, key: object, value: object, variant: object, reason: object, metadata: object, provider_name: str | None
+    def again(
+        self, key: object, value: object, variant: object, reason: object, metadata: object, provider: object
     ) -> KnownOutcome | None:
-        """The prepared record of a successful evaluation with this outcome (prepared now if it is new), or None
-        when it is not plain and takes the general path: what decides it is all but the context id."""
-        # The same flag answered with the very same objects as the last time (a provider's own variant strings,
-        # an enum reason, `True`) has the same outcome, with nothing to check but that.
+        """What `find` gave the last time this flag was answered by the same provider object with the very same
+        objects (a provider's own variant strings, an enum reason, `True`), or None: nothing to check but that."""
         latest = self._latest.get(key) if type(key) is str else None
         if (
             latest is not None
             and latest[0] is variant
             and latest[1] is reason
-            and latest[2] is provider_name
+            and latest[2] is provider
             and (latest[3] is value or latest[3] is _ANY_VALUE)
             and (metadata is None or (type(metadata) is dict and not metadata))
         ):
             return latest[4]
+        return None
+
+    def find(
+        self,
+        key: object,
+        value: object,
+        variant: object,
+        reason: object,
+        metadata: object,
+        provider_name: str | None,
+        provider: object = None,
+    ) -> KnownOutcome | None:
+        """The prepared record of a successful evaluation with this outcome (prepared now if it is new), or None
+        when it is not plain and takes the general path: what decides it is all but the context id. With the
+        `provider` object that answered, `again` finds it next time."""
         if (
             type(key) is not str
             or (variant is not None and type(variant) is not str)
@@ -148,7 +161,8 @@ class KnownOutcomes:
             if known is None:
                 return None
             self.keep(cache_key, known)
-        self._latest[key] = (variant, reason, provider_name, value_seen, known)
+        if provider is not None:
+            self._latest[key] = (variant, reason, provider, value_seen, known)
         return known
 
     def keep(self, cache_key: tuple[object, ...], known: KnownOutcome) -> None:

@@ -108,12 +108,15 @@ class Recorder:
         self._latest = options.semconv != "legacy"
         # Known outcomes are recorded on a span only as plain span events; nowhere else do they need more.
         self._known = KnownOutcomes(options, self._prepare) if self._plain and self._evaluation_spans is None else None
-        self.known: Callable[[object, object, object, object, object, str | None], KnownOutcome | None] = (
-            _never_known if self._known is None else self._known.find
+        self.known: Callable[..., KnownOutcome | None] = _never_known if self._known is None else self._known.find
+        """`known(key, value, variant, reason, metadata, provider_name, provider=None)`: the prepared record of a
+        successful evaluation with this outcome (prepared now if it is new), or None when it takes the general path
+        (`deliver`). Given the provider object, `known_again` finds it next time."""
+        self.known_again: Callable[[object, object, object, object, object, object], KnownOutcome | None] = (
+            _never_known if self._known is None else self._known.again
         )
-        """`known(key, value, variant, reason, metadata, provider_name)`: the prepared record of a successful
-        evaluation with this outcome (prepared now if it is new), or None when it takes the general path
-        (`deliver`)."""
+        """`known_again(key, value, variant, reason, metadata, provider)`: what `known` found the last time this flag
+        was answered by this provider with the very same objects, else None."""
         self._value_of = ValuePolicy(options)
         self._unsampled: object = _NOT_A_SPAN
         """The last unsampled span `destination()` found: the next evaluation under it is answered at once."""
@@ -279,14 +282,10 @@ class Recorder:
                         attributes.update(known.tail)
                     event = known.event = SharedAttributes(context_id, attributes)
                 add_shared_event(span, self._event_name, event)
+        # Without `data`, `where()` found the metrics not collected when the evaluation began: not counted as
+        # started, it is not counted as finished either.
         instruments = self._instruments
-        if instruments is not None and (
-            instruments.known_live
-            or (
-                not (instruments.follows_global and _metrics_internal._METER_PROVIDER is None)  # `live()`, inline
-                and instruments.live()
-            )
-        ):
+        if data is not None and instruments is not None and (instruments.known_live or instruments.live()):
             instruments.count(known.series, data)
 
     def _note_impact(self, evaluation: Evaluation) -> None:
