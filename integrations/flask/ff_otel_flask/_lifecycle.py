@@ -67,7 +67,7 @@ class RequestLifecycle:
             name_after_route(span, request.method, route)
         served = self.requests.serve(
             request,
-            find_identity=lambda: _visitor(self.requests),
+            find_identity=lambda: _visitor(self.requests, self._app),
             method=request.method,
             route=lambda: route,
             span=span if span.get_span_context().is_valid else None,
@@ -157,19 +157,19 @@ def _take_instrumentors_span(served: ServedRequest, environ: WSGIEnvironment) ->
         served.scope.span = span
 
 
-def _visitor(requests: WebRequests) -> Identity | None:
+def _visitor(requests: WebRequests, app: flask.Flask) -> Identity | None:
     """The Flask-Login user, else a server-side session's id (Flask-Session and the like), else the anonymous id
-    kept in the session; in the current request context."""
+    kept in the session; in the current request context of `app`."""
     user_id = None
-    if current_user is not None and hasattr(flask.current_app, "login_manager") and current_user.is_authenticated:
+    if current_user is not None and hasattr(app, "login_manager") and current_user.is_authenticated:
         user_id = current_user.get_id()
-    session = flask.session
+    session = _current(flask.session)  # once: every access through the proxy looks it up again
     session_id = getattr(session, "sid", None) if session else None  # an empty session is not stored: its id changes
     return requests.visitor(
         user_id,
         session=None if isinstance(session, NullSession) else session,
         session_key=session_id if isinstance(session_id, str) else None,
-        framework_secret=flask.current_app.secret_key,
+        framework_secret=app.secret_key,
     )
 
 
