@@ -302,7 +302,7 @@ def _wrap_sync(original: _Sync) -> _Sync:
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)
-        _end(recorder, self, details, evaluation_context, data, recorder.destination())
+        _end(recorder, self, details, evaluation_context, data, recorder.where(False))  # `destination()`
         return details
 
     return _marked(evaluate_flag_details, original)
@@ -339,7 +339,7 @@ def _wrap_async(original: _Async) -> _Async:
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)
-        _end(recorder, self, details, evaluation_context, data, recorder.destination())
+        _end(recorder, self, details, evaluation_context, data, recorder.where(False))  # `destination()`
         return details
 
     return _marked(evaluate_flag_details_async, original)

@@ -52,11 +52,11 @@ class Instruments:
 
     __slots__ = (
         "__weakref__",
-        "_active",
         "_clean",
         "_counts",
         "_lock",
         "_meter",
+        "_under_way",
         "duration",
         "follows_global",
         "known_live",
@@ -91,7 +91,8 @@ class Instruments:
         """Makes a name a valid, bounded attribute value; applied once per series, when it is reported."""
         self._lock = threading.Lock()
         self._counts: dict[Series, int] = {}
-        self._active = 0
+        self._under_way: list[None] = []
+        """One item per evaluation under way: appending and popping are atomic, so no lock is needed."""
         self.known_live = False
         """Set once a real meter provider was found behind the instruments: read it before calling `live()`."""
         self.requests = meter.create_observable_counter(
@@ -123,8 +124,7 @@ class Instruments:
         """Note an evaluation under way (and, when `timed`, its start for the duration histogram)."""
         # The mark also tells `count` that this evaluation was counted as under way.
         data[START_KEY] = time.perf_counter() if timed else True
-        with self._lock:
-            self._active += 1
+        self._under_way.append(None)
 
     def count(self, series: Series, data: Mapping[str, Any] | None) -> None:
         """Count one finished evaluation in `series` (key, variant, reason, provider name, error type as the provider
@@ -132,8 +132,8 @@ class Instruments:
         started = None if data is None else data.get(START_KEY)
         with self._lock:
             self._counts[series] = self._counts.get(series, 0) + 1
-            if started is not None:
-                self._active -= 1
+        if started is not None:
+            self._under_way.pop()
         if type(started) is float and self.duration is not None:
             self.duration.record(time.perf_counter() - started, self._attributes(self._cleaned(series)))
 
@@ -147,7 +147,7 @@ class Instruments:
         return self._observations(lambda failed: failed)
 
     def _observe_active(self, options: CallbackOptions) -> Iterable[Observation]:
-        return [Observation(self._active)]
+        return [Observation(len(self._under_way))]
 
     def _observations(self, wanted: Callable[[bool], bool]) -> list[Observation]:
         with self._lock:
