@@ -98,6 +98,10 @@ class Recorder:
         self._exceptions = not options.exclude_exceptions
         self.timing = self._instruments is not None or self._evaluation_spans is not None
         """True when the path may have to call `started` before an evaluation (metrics, evaluation spans)."""
+        self._metrics_only_global = (
+            self._evaluation_spans is None and self._instruments is not None and self._instruments.follows_global
+        )
+        """True when only metrics may need `started`, and they follow the global meter provider."""
         self.start_is_recorded = self._evaluation_spans is not None or self._time_evaluations
         """True when what `started` notes shows in the telemetry (an evaluation span, a duration), not only in the
         count of evaluations under way."""
@@ -148,17 +152,15 @@ class Recorder:
         has something to note before the provider resolves (an evaluation span, metrics being collected): the
         recording path calls `started` then, and asks `destination()` after the provider answered. One call,
         for the recording path's common case. Never raises."""
-        if before_start and self.timing:
-            if self._evaluation_spans is not None:
-                return False
+        # Only the global meter provider's instruments, with none set yet: nothing to start, answered at once.
+        if (
+            before_start
+            and self.timing
+            and not (self._metrics_only_global and _metrics_internal._METER_PROVIDER is None)
+        ):
             instruments = self._instruments
-            # Without a global meter provider there is nothing to look behind: answered without a call.
-            if instruments is not None and (
-                instruments.known_live
-                or (
-                    not (instruments.follows_global and _metrics_internal._METER_PROVIDER is None)
-                    and instruments.live()
-                )
+            if self._evaluation_spans is not None or (
+                instruments is not None and (instruments.known_live or instruments.live())
             ):
                 return False
         try:
