@@ -68,6 +68,20 @@ def test_a_cookie_session_visitor_stays_anonymous_and_gets_no_cookie_when_the_op
     assert context_ids(telemetry) == [None, None]
 
 
+def test_an_anonymous_visitors_flask_cookie_session_is_left_unread_so_the_response_does_not_vary_on_it(
+    telemetry: Telemetry,
+) -> None:
+    # Flask's own cookie session has no id to know a visitor by: reading it would only make Flask add `Vary: Cookie`.
+    response = create_app(login=False).test_client().get("/flags", buffered=True)
+
+    assert response.get_json()["targeting_key"] is None
+    assert "Vary" not in response.headers
+    assert context_ids(telemetry) == [None, None]
+    # Keeping an anonymous id in it does read (and write) it, as Flask then must tell caches.
+    kept = create_app(login=False, persist_anonymous_id=True).test_client().get("/flags", buffered=True)
+    assert "Cookie" in kept.headers.get("Vary", "")
+
+
 def test_a_server_side_session_is_known_by_a_keyed_hash_of_its_id(telemetry: Telemetry) -> None:
     app = create_bare_app(login=False)
     app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=SimpleCache())

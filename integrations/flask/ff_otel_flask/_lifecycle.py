@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import flask
 from flask.globals import request_ctx
-from flask.sessions import NullSession
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from opentelemetry import trace
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
 from opentelemetry.trace import INVALID_SPAN
@@ -158,12 +158,12 @@ def _take_instrumentors_span(served: ServedRequest, environ: WSGIEnvironment) ->
 
 
 def _visitor(requests: WebRequests, app: flask.Flask) -> Identity | None:
-    """The Flask-Login user, else a server-side session's id (Flask-Session and the like), else the anonymous id
-    kept in the session; in the current request context of `app`."""
-    user_id = None
-    if current_user is not None and hasattr(app, "login_manager") and current_user.is_authenticated:
-        user_id = current_user.get_id()
-    session = _current(flask.session)  # once: every access through the proxy looks it up again
+    """The Flask-Login user, else a server-side session's id (Flask-Session), else an anonymous id kept in the
+    session. Flask's own cookie session is read only to keep that id: a read session makes the response vary."""
+    logged_in = current_user is not None and hasattr(app, "login_manager") and current_user.is_authenticated
+    user_id = current_user.get_id() if logged_in else None
+    kept = requests.options.persist_anonymous_id or type(app.session_interface) is not SecureCookieSessionInterface
+    session = _current(flask.session) if kept else None  # else unread (not marked read): it would name nobody
     session_id = getattr(session, "sid", None) if session else None  # an empty session is not stored: its id changes
     return requests.visitor(
         user_id,
