@@ -203,6 +203,14 @@ def _end(
         report("ff_otel could not record a flag evaluation", error)
 
 
+def _abandon(recorder: Recorder, data: MutableMapping[str, Any]) -> None:
+    """An evaluation that raised out of the client: what `_begin` counted as under way is not any more."""
+    try:
+        recorder.abandoned(data)
+    except Exception as error:
+        report("ff_otel could not note an evaluation that gave no answer", error)
+
+
 def _leave(data: MutableMapping[str, Any]) -> None:
     # The provider has answered: a vendor SDK it called may record its own evaluations again.
     token = data.pop(IN_PROGRESS_KEY, None)
@@ -299,6 +307,9 @@ def _wrap_sync(original: _Sync) -> _Sync:
         data = _begin(recorder, self, flag_key)
         try:
             details = original(self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options)
+        except BaseException:
+            _abandon(recorder, data)
+            raise
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)
@@ -336,6 +347,9 @@ def _wrap_async(original: _Async) -> _Async:
             details = await original(
                 self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options
             )
+        except BaseException:  # a cancelled task, an interrupt: no answer to record
+            _abandon(recorder, data)
+            raise
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)

@@ -123,7 +123,7 @@ class Recorder:
         was answered by this provider with the very same objects, else None."""
         self._value_of = ValuePolicy(options)
         self._unsampled: object = _NOT_A_SPAN
-        """The last unsampled span `destination()` found: the next evaluation under it is answered at once."""
+        """The last unsampled `NonRecordingSpan` `where()` found: the next evaluation under it is answered at once."""
 
     # Called before the provider resolves when `timing` is on: for metrics and evaluation spans only.
     def started(self, hook_data: MutableMapping[str, Any]) -> None:
@@ -135,6 +135,12 @@ class Recorder:
         instruments = self._instruments
         if instruments is not None and (instruments.known_live or instruments.live()):
             instruments.started(hook_data, self._time_evaluations)
+
+    def abandoned(self, hook_data: Mapping[str, Any]) -> None:
+        """The evaluation `started` saw gave no answer (cancelled, interrupted): it is no longer under way."""
+        instruments = self._instruments
+        if instruments is not None:
+            instruments.abandoned(hook_data)
 
     def failed(self, hook_data: MutableMapping[str, Any], error: BaseException) -> None:
         """Note the exception that an evaluation raised, for `deliver` to record."""
@@ -284,10 +290,14 @@ class Recorder:
                         attributes.update(known.tail)
                     event = known.event = SharedAttributes(context_id, attributes)
                 add_shared_event(span, self._event_name, event)
-        # Without `data`, `where()` found the metrics not collected when the evaluation began: not counted as
-        # started, it is not counted as finished either.
         instruments = self._instruments
-        if data is not None and instruments is not None and (instruments.known_live or instruments.live()):
+        if instruments is not None and (
+            instruments.known_live
+            or (
+                not (instruments.follows_global and _metrics_internal._METER_PROVIDER is None)  # `live()`, inline
+                and instruments.live()
+            )
+        ):
             instruments.count(known.series, data)
 
     def _note_impact(self, evaluation: Evaluation) -> None:

@@ -194,10 +194,14 @@ def _check() -> _SdkShape | None:
             and getattr(kind, "_add_event", None) is getattr(SdkSpan, "_add_event", None)
         )
         shape = _SdkShape(spans, Event, BoundedAttributes, BoundedList)
-        tracer = sdk_trace.TracerProvider(span_limits=SpanLimits(max_events=2), shutdown_on_exit=False).get_tracer(
-            "ff_otel"
-        )
-        ours, theirs, ours_shared, theirs_shared = (tracer.start_span("probe") for _ in range(4))
+        from opentelemetry.context import Context
+        from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+
+        # Recording probes whatever the environment says (sampler, limits) and whatever span is current.
+        limits = SpanLimits(max_events=2, max_event_attributes=8, max_attribute_length=SpanLimits.UNSET)
+        provider = sdk_trace.TracerProvider(sampler=ALWAYS_ON, span_limits=limits, shutdown_on_exit=False)
+        tracer = provider.get_tracer("ff_otel")
+        ours, theirs, ours_shared, theirs_shared = (tracer.start_span("probe", context=Context()) for _ in range(4))
         same: dict[str, AttributeValue] = {"k": "v", "b": True, "i": 3, "f": 0.5}
         frozen = _frozen(shape, ours_shared, same)
         appended = frozen is not None

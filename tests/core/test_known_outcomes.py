@@ -320,3 +320,13 @@ def test_a_sampled_span_after_an_unsampled_one_gets_its_events(flags: None) -> N
             client.get_boolean_value("new-checkout", False)
             client.get_boolean_value("new-checkout", False)
             assert len(getattr(span, "events", ())) == (2 if span.is_recording() else 0)
+
+
+def test_equal_targeting_keys_of_other_types_each_record_their_own_context_id(telemetry: Telemetry) -> None:
+    ff_otel.install()
+    with telemetry.tracer.start_as_current_span("request"):
+        keys: tuple[Any, ...] = (1, True, 1.0, "1", 1)  # odd input to a str parameter, as an untyped caller passes
+        for key in keys:
+            ff_otel.record_evaluation("vendor-flag", True, variant="on", reason="STATIC", targeting_key=key)
+    (span,) = telemetry.spans()
+    assert [event.attributes[CONTEXT_ID] for event in span.events if event.attributes] == ["1", "True", "1.0", "1", "1"]

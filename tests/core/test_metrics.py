@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -182,3 +186,80 @@ def test_totals_go_on_across_installations_on_the_same_meter_provider() -> None:
     points = _points(reader.get_metrics_data())
     assert [count for _, count in points["feature_flag.evaluation_requests_total"]] == [2]
     assert [count for _, count in points["feature_flag.evaluation.duration"]] == [1]
+
+
+class _WaitingProvider(InMemoryProvider):
+    """Resolves asynchronously only once released: an evaluation to cancel while it is under way."""
+
+    def __init__(self) -> None:
+        super().__init__({"new-checkout": InMemoryFlag("on", {"on": True, "off": False})})
+        self.resolving = asyncio.Event()
+
+    async def resolve_boolean_details_async(self, *args: Any, **kwargs: Any) -> FlagResolutionDetails[bool]:
+        self.resolving.set()
+        await asyncio.Event().wait()  # never released
+        raise AssertionError("unreachable")
+
+
+def test_a_cancelled_evaluation_is_no_longer_under_way() -> None:
+    reader = InMemoryMetricReader()
+    provider = _WaitingProvider()
+    api.set_provider_and_wait(provider)
+    ff_otel.install(meter_provider=MeterProvider(metric_readers=[reader]))
+
+    async def cancel_one() -> None:
+        task = asyncio.create_task(api.get_client().get_boolean_value_async("new-checkout", False))
+        await provider.resolving.wait()
+        assert _points(reader.get_metrics_data())["feature_flag.evaluation_active_count"] == [({}, 1)]
+        task.cancel()
+        with contextlib.suppress(BaseException):  # the SDK's own cleanup may fail on the cancellation too
+            await task
+
+    asyncio.run(cancel_one())
+    assert _points(reader.get_metrics_data())["feature_flag.evaluation_active_count"] == [({}, 0)]
+
+
+_SET_WHILE_RESOLVING = """
+from openfeature import api
+from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+import ff_otel
+
+reader = InMemoryMetricReader()
+
+
+class SettingProvider(InMemoryProvider):
+    resolved = 0
+
+    def resolve_boolean_details(self, *args, **kwargs):
+        self.resolved += 1
+        if self.resolved == 3:  # the application configures its meter provider meanwhile
+            metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+        return super().resolve_boolean_details(*args, **kwargs)
+
+
+api.set_provider_and_wait(SettingProvider({"new-checkout": InMemoryFlag("on", {"on": True, "off": False})}))
+ff_otel.install()
+with TracerProvider().get_tracer("test").start_as_current_span("request"):
+    for _ in range(5):
+        api.get_client().get_boolean_value("new-checkout", False)
+data = reader.get_metrics_data()
+print(sum(
+    point.value
+    for resource in data.resource_metrics
+    for scope in resource.scope_metrics
+    for metric in scope.metrics
+    if metric.name == "feature_flag.evaluation_requests_total"
+    for point in metric.data.data_points
+))
+"""
+
+
+def test_an_evaluation_under_way_when_the_meter_provider_is_set_counts_as_on_every_path() -> None:
+    # The global meter provider can be set once per process: in a process of its own. The evaluation that set it
+    # and the two after it are counted, whichever way each was recorded (the third's outcome was seen before).
+    result = subprocess.run([sys.executable, "-c", _SET_WHILE_RESOLVING], check=True, capture_output=True, text=True)
+    assert result.stdout.split() == ["3"]

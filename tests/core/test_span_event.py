@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -68,3 +71,30 @@ def test_the_stored_and_exported_events_are_the_ones_add_event_makes(limits: Spa
 def test_the_installed_sdk_passes_the_shape_check() -> None:
     # Otherwise every event would take the public path: correct, but at the SDK's full cost.
     assert _span_event._check() is not None
+
+
+_PROBE_UNDER_HOSTILE_SETTINGS = """
+from opentelemetry.sdk.trace import TracerProvider
+from ff_otel import _span_event
+with TracerProvider().get_tracer("app").start_as_current_span("current"):  # not sampled, by the environment
+    print(_span_event._check() is not None)
+"""
+
+
+def test_the_shape_check_holds_whatever_the_environment_sets_for_spans() -> None:
+    # An application may turn sampling off and limit attributes through the environment for its own provider: the
+    # check's probes still record, with limits of their own, so the fast path stays on for spans it fits.
+    environment = {
+        **os.environ,
+        "OTEL_TRACES_SAMPLER": "always_off",
+        "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "3",
+        "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE_UNDER_HOSTILE_SETTINGS],
+        check=True,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["True"]

@@ -162,7 +162,7 @@ def _visitor(requests: WebRequests, app: flask.Flask) -> Identity | None:
     session. Flask's own cookie session is read only to keep that id: a read session makes the response vary."""
     logged_in = current_user is not None and hasattr(app, "login_manager") and current_user.is_authenticated
     user_id = current_user.get_id() if logged_in else None
-    kept = requests.options.persist_anonymous_id or type(app.session_interface) is not SecureCookieSessionInterface
+    kept = requests.options.persist_anonymous_id or not isinstance(app.session_interface, SecureCookieSessionInterface)
     session = _current(flask.session) if kept else None  # else unread (not marked read): it would name nobody
     session_id = getattr(session, "sid", None) if session else None  # an empty session is not stored: its id changes
     return requests.visitor(
