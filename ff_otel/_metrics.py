@@ -8,7 +8,6 @@ fraction of the cost on the evaluation path.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 import weakref
@@ -133,18 +132,14 @@ class Instruments:
         started = None if data is None else data.get(START_KEY)
         with self._lock:
             self._counts[series] = self._counts.get(series, 0) + 1
-        if started is not None:
-            self._no_longer_under_way()
+        if started is not None and self._under_way:  # never below zero, whatever a caller did twice
+            self._under_way.pop()
         if type(started) is float and self.duration is not None:
             self.duration.record(time.perf_counter() - started, self._attributes(self._cleaned(series)))
 
     def abandoned(self, data: Mapping[str, Any]) -> None:
         """An evaluation `started` noted ended with no answer (cancelled, interrupted): no longer under way."""
-        if data.get(START_KEY) is not None:
-            self._no_longer_under_way()
-
-    def _no_longer_under_way(self) -> None:
-        with contextlib.suppress(IndexError):  # never below zero, whatever a caller did twice
+        if data.get(START_KEY) is not None and self._under_way:
             self._under_way.pop()
 
     def _observe_requests(self, options: CallbackOptions) -> Iterable[Observation]:

@@ -190,7 +190,7 @@ class EvaluationAttributes:
             state = (targeting_key, layer, layer.explicit, identity, None if identity is None else identity.version)
         last = self._last_context_id
         # Keys compared by value only as strings: 1, True and 1.0 are equal, and each records its own id.
-        if (targeting_key is None or type(targeting_key) is str) and last[0] == state:
+        if (type(targeting_key) is str or targeting_key is None) and last[0] == state:
             return last[1]
         context_id = None if layer is None else layer.context_id(targeting_key)
         if context_id is not None:
