@@ -1,12 +1,15 @@
-"""Run every benchmark, interleaved in one process, and write the tables of the README's "Performance" section.
+"""Run every benchmark, interleaved, and write the tables of the README's "Performance" section.
 
 Usage (from the checkout)::
 
-    .venv/bin/python -m benchmarks            # about 2 to 5 minutes on 2 cores; prints and writes the tables
-    .venv/bin/python -m benchmarks --quick    # fewer rounds, for a first look
+    .venv/bin/python -m benchmarks            # about 3 to 5 minutes on 2 cores; prints and writes the tables
+    .venv/bin/python -m benchmarks --quick    # one process, fewer rounds, for a first look
 
-The tables go to `benchmarks/RESULTS.md` and, between its markers, into README.md. Every figure is the median of
-per-round ratios to the row named as the baseline, measured in alternating rounds in this one process.
+The tables go to `benchmarks/RESULTS.md` and, between its markers, into README.md. In each of a few processes,
+one after the other, every figure is the median of per-round ratios to the row named as the baseline, measured in
+alternating rounds; the table shows the median of those figures over the processes. A process's memory layout
+(its hash seed, where its objects land) moves all of its figures a few points together: several processes even
+that out, as rounds even out the machine's moments.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import argparse
 import platform
 import re
+import statistics
+import subprocess
 import sys
 from collections.abc import Callable
 from importlib import metadata
@@ -114,14 +119,34 @@ def _versions() -> str:
     return f"Python {platform.python_version()}, {found}"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds and shorter batches")
-    parser.add_argument("--no-readme", action="store_true", help="write benchmarks/RESULTS.md only")
-    arguments = parser.parse_args(argv)
-    # Short batches, best of several per round: on a busy machine some of them run undisturbed.
-    rounds, spans, count = (5, 1, 1) if arguments.quick else (15, 1, 2)
+def median_table(tables: list[str]) -> str:
+    """Tables of one shape, cell by cell: the median of the figures, any other cell as the first table has it."""
+    merged: list[str] = []
+    for lines in zip(*(table.splitlines() for table in tables), strict=True):
+        cells = [line.split(" | ") for line in lines]
+        if len({len(row) for row in cells}) != 1:
+            raise ValueError("the processes' tables differ in shape")
+        row = []
+        for column in zip(*cells, strict=True):
+            figures = [_figure(cell) for cell in column]
+            if all(figure is not None for figure in figures):
+                trailing = " |" if column[0].endswith(" |") else ""
+                row.append(f"{statistics.median(f for f in figures if f is not None):.2f}{trailing}")
+            else:
+                row.append(column[0])
+        merged.append(" | ".join(row))
+    return "\n".join(merged)
 
+
+def _figure(cell: str) -> float | None:
+    try:
+        return float(cell.removesuffix(" |"))
+    except ValueError:
+        return None
+
+
+def _tables(rounds: int, spans: int, count: int) -> list[tuple[str, str]]:
+    """Every section's title and table, measured in this process."""
     sections: list[tuple[str, Callable[[], str]]] = [
         (
             "Per flag evaluation, OpenFeature `InMemoryProvider`",
@@ -130,9 +155,36 @@ def main(argv: list[str] | None = None) -> None:
         ("Per flag evaluation, flagd (in-process file resolver)", lambda: per_evaluation("flagd", rounds, spans)),
         ("Per request (5 flags, anonymous visitor unless said, in-process)", lambda: per_request(rounds, count)),
     ]
-    parts = [f"Measured with `python -m benchmarks` ({_versions()}; medians of {rounds} interleaved rounds)."]
-    for title, run in sections:
-        table = run()
+    return [(title, run()) for title, run in sections]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one process, fewer rounds and shorter batches")
+    parser.add_argument("--no-readme", action="store_true", help="write benchmarks/RESULTS.md only")
+    parser.add_argument("--processes", type=int, default=3, help="processes whose figures are taken the median of")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    # Short batches, best of several per round: on a busy machine some of them run undisturbed.
+    rounds, spans, count = (5, 1, 1) if arguments.quick else (9, 1, 2)
+    processes = 1 if arguments.quick else max(arguments.processes, 1)
+    if arguments.child:
+        for title, table in _tables(rounds, spans, count):
+            print(f"{title}\n{table}\n", flush=True)
+        return
+    if processes == 1:
+        sections = _tables(rounds, spans, count)
+    else:
+        measured = [_child_tables(number, processes) for number in range(processes)]
+        sections = [
+            (titles[0], median_table(list(tables)))
+            for titles, tables in (zip(*section, strict=True) for section in zip(*measured, strict=True))
+        ]
+    medians = f"medians of {rounds} interleaved rounds" + (
+        f", then over {processes} processes" if processes > 1 else ""
+    )
+    parts = [f"Measured with `python -m benchmarks` ({_versions()}; {medians})."]
+    for title, table in sections:
         print(f"\n{title}\n\n{table}", flush=True)
         parts.append(f"{title}:\n\n{table}")
     text = "\n\n".join(parts) + "\n"
@@ -142,6 +194,19 @@ def main(argv: list[str] | None = None) -> None:
         if START in readme and END in readme:
             pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
             README.write_text(pattern.sub(lambda _: f"{START}\n{text}{END}", readme))
+
+
+def _child_tables(number: int, processes: int) -> list[tuple[str, str]]:
+    """The sections one child process measures (the machine's two cores are never shared by two of them)."""
+    _progress(f"process {number + 1} of {processes}")
+    output = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--child"], cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
+    ).stdout
+    sections = []
+    for block in output.strip().split("\n\n"):
+        title, _, table = block.partition("\n")
+        sections.append((title, table))
+    return sections
 
 
 if __name__ == "__main__":
