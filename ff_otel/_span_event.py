@@ -180,9 +180,11 @@ def _check() -> _SdkShape | None:
     global _shape, _checked
     try:
         from opentelemetry.attributes import BoundedAttributes
+        from opentelemetry.context import Context
         from opentelemetry.sdk import trace as sdk_trace
         from opentelemetry.sdk.trace import Event, SpanLimits
         from opentelemetry.sdk.trace import Span as SdkSpan
+        from opentelemetry.sdk.trace.sampling import ALWAYS_ON
         from opentelemetry.sdk.util import BoundedList
 
         # The tracer makes `_Span`s; only classes that keep the SDK's own event methods qualify.
@@ -194,9 +196,6 @@ def _check() -> _SdkShape | None:
             and getattr(kind, "_add_event", None) is getattr(SdkSpan, "_add_event", None)
         )
         shape = _SdkShape(spans, Event, BoundedAttributes, BoundedList)
-        from opentelemetry.context import Context
-        from opentelemetry.sdk.trace.sampling import ALWAYS_ON
-
         # Recording probes whatever the environment says (sampler, limits) and whatever span is current.
         limits = SpanLimits(max_events=2, max_event_attributes=8, max_attribute_length=SpanLimits.UNSET)
         provider = sdk_trace.TracerProvider(sampler=ALWAYS_ON, span_limits=limits, shutdown_on_exit=False)
