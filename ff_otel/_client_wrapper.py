@@ -22,17 +22,17 @@ from typing import Any, Literal, TypeVar
 
 from openfeature import client as client_module
 from openfeature.client import OpenFeatureClient
-from openfeature.evaluation_context import EvaluationContext, get_evaluation_context
+from openfeature.evaluation_context import EvaluationContext
 from openfeature.flag_evaluation import FlagEvaluationDetails, FlagEvaluationOptions, FlagType, FlagValueType
 from openfeature.provider import FeatureProvider, ProviderStatus
-from openfeature.transaction_context import get_transaction_context
 from opentelemetry.trace import Span
 
 from ff_otel import _impact, _in_progress
+from ff_otel._context import merged_targeting_key
 from ff_otel._evaluation import Evaluation
 from ff_otel._hook import IN_PROGRESS_KEY, evaluation_of_details
 from ff_otel._recorder import Recorder
-from ff_otel._request_state import IN_FLIGHT
+from ff_otel._request_state import IN_FLIGHT, InFlight
 from ff_otel._safe import report
 from ff_otel._values import safe_str
 
@@ -203,6 +203,24 @@ def _end(
         report("ff_otel could not record a flag evaluation", error)
 
 
+def _finish(
+    recorder: Recorder,
+    client: OpenFeatureClient,
+    details: Details,
+    invocation: EvaluationContext | None,
+    data: MutableMapping[str, Any],
+    in_flight: InFlight | None,
+) -> None:
+    """Record an evaluation that `started`: where it belongs is asked now that the provider has answered."""
+    destination = recorder.where(False)  # `destination()`
+    if (
+        destination is None
+        or destination is True
+        or not recorder.again(client, details, invocation, destination, in_flight, data)
+    ):
+        _end(recorder, client, details, invocation, data, destination)
+
+
 def _abandon(recorder: Recorder, data: MutableMapping[str, Any]) -> None:
     """An evaluation that raised out of the client: what `_begin` counted as under way is not any more."""
     try:
@@ -225,14 +243,7 @@ def _evaluation(client: OpenFeatureClient, details: Details, invocation: Evaluat
 
 def _targeting_key(client: OpenFeatureClient, invocation: EvaluationContext | None) -> str | None:
     """The targeting key the SDK resolved with, as the hook would see it."""
-    # The SDK merges global, transaction, client and invocation contexts, each key overriding when truthy.
-    targeting_key = (
-        (None if invocation is None else invocation.targeting_key)
-        or client.context.targeting_key
-        or get_transaction_context().targeting_key
-        or get_evaluation_context().targeting_key
-    )
-    return targeting_key if targeting_key is None or type(targeting_key) is str else str(targeting_key)
+    return merged_targeting_key(client.context, invocation)
 
 
 _provider_names: dict[int, tuple[object, str | None]] = {}
@@ -301,7 +312,10 @@ def _wrap_sync(original: _Sync) -> _Sync:
             # The common case, kept to the fewest calls: nothing is needed before the provider resolves, and where
             # the evaluation belongs is known before it (most evaluations in production are not sampled).
             details = original(self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options)
-            if where is not None or details.error_code is not None or _impact.listening:
+            if where is None:
+                if details.error_code is not None or _impact.listening:
+                    _end(recorder, self, details, evaluation_context, None, where)
+            elif where is True or not recorder.again(self, details, evaluation_context, where, in_flight, None):
                 _end(recorder, self, details, evaluation_context, None, where)
             return details
         data = _begin(recorder, self, flag_key)
@@ -313,7 +327,7 @@ def _wrap_sync(original: _Sync) -> _Sync:
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)
-        _end(recorder, self, details, evaluation_context, data, recorder.where(False))  # `destination()`
+        _finish(recorder, self, details, evaluation_context, data, in_flight)
         return details
 
     return _marked(evaluate_flag_details, original)
@@ -339,7 +353,10 @@ def _wrap_async(original: _Async) -> _Async:
             details = await original(
                 self, flag_type, flag_key, default_value, evaluation_context, flag_evaluation_options
             )
-            if where is not None or details.error_code is not None or _impact.listening:
+            if where is None:
+                if details.error_code is not None or _impact.listening:
+                    _end(recorder, self, details, evaluation_context, None, where)
+            elif where is True or not recorder.again(self, details, evaluation_context, where, in_flight, None):
                 _end(recorder, self, details, evaluation_context, None, where)
             return details
         data = _begin(recorder, self, flag_key)
@@ -353,7 +370,7 @@ def _wrap_async(original: _Async) -> _Async:
         finally:
             if IN_PROGRESS_KEY in data:  # only where `_begin` entered it
                 _leave(data)
-        _end(recorder, self, details, evaluation_context, data, recorder.where(False))  # `destination()`
+        _finish(recorder, self, details, evaluation_context, data, in_flight)
         return details
 
     return _marked(evaluate_flag_details_async, original)

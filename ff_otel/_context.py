@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from openfeature import transaction_context
-from openfeature.evaluation_context import EvaluationContext, EvaluationContextAttribute
+from openfeature.evaluation_context import EvaluationContext, EvaluationContextAttribute, get_evaluation_context
 from openfeature.transaction_context import ContextVarsTransactionContextPropagator, TransactionContextPropagator
 from openfeature.transaction_context.no_op_transaction_context_propagator import NoOpTransactionContextPropagator
 
@@ -205,6 +205,22 @@ class ScopedPropagator(TransactionContextPropagator):
 
 
 PROPAGATOR = ScopedPropagator()
+
+
+def merged_targeting_key(client_context: EvaluationContext, invocation: EvaluationContext | None) -> str | None:
+    """The targeting key OpenFeature resolves with, given a client's context and an evaluation's own: the SDK
+    merges the global, transaction, client and invocation contexts, each key overriding when truthy."""
+    targeting_key = (None if invocation is None else invocation.targeting_key) or client_context.targeting_key
+    if not targeting_key:
+        propagator = transaction_context._evaluation_transaction_context_propagator
+        if propagator is PROPAGATOR:  # ff-otel's: the layer read at once, as its `get_transaction_context` does
+            layer = _LAYER.get()
+            targeting_key = None if layer is None else layer.evaluation_context().targeting_key
+        else:
+            targeting_key = propagator.get_transaction_context().targeting_key
+        targeting_key = targeting_key or get_evaluation_context().targeting_key
+    return targeting_key if targeting_key is None or type(targeting_key) is str else str(targeting_key)
+
 
 # The SDK's own propagators, replaced by ff-otel's, which does the same job and also restores. Any other one,
 # subclasses of these included, is the application's choice and stays.

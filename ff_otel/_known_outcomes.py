@@ -17,6 +17,7 @@ from enum import Enum
 
 from opentelemetry.util.types import AttributeValue
 
+from ff_otel import _semconv as semconv
 from ff_otel._evaluation import Evaluation
 from ff_otel._metrics import Series
 from ff_otel._options import Options
@@ -27,7 +28,7 @@ _PLAIN_VALUES = frozenset({str, bool, int, type(None)})
 """Values whose equal instances always record the same (with the type in the key: 1 is not True)."""
 CAPACITY = 1024
 """Outcomes kept per recorder; a full memo starts again empty, so odd input never grows it."""
-_ANY_VALUE = object()
+ANY_VALUE = object()
 """Stands for the value where it is not part of the outcome."""
 
 
@@ -64,6 +65,19 @@ class KnownOutcome:
         """The whole event attributes last recorded for it, labelled with their context id: a flag evaluated again
         for the same context records them again as they are."""
 
+    def event_for(self, context_id: str | None) -> SharedAttributes:
+        """The whole event attributes for `context_id`: those recorded last when it is the same id, else built and
+        kept as the last."""
+        event = self.event
+        if event is None or event.label != context_id:
+            attributes = dict(self.head)
+            if context_id is not None:
+                attributes[semconv.CONTEXT_ID] = context_id
+            if self.tail:
+                attributes.update(self.tail)
+            event = self.event = SharedAttributes(context_id, attributes)
+        return event
+
 
 Prepare = Callable[[Evaluation], "KnownOutcome | None"]
 """Builds an outcome's record from an `Evaluation` of it (None when its attributes are not all plain)."""
@@ -73,13 +87,13 @@ class KnownOutcomes:
     """A bounded memo of prepared outcomes, for one set of options."""
 
     __slots__ = (
-        "_latest",
         "_max_length",
         "_prepare",
         "_reason_types",
         "_redacts",
         "_value_always",
         "_value_without_variant",
+        "latest",
         "outcomes",
     )
 
@@ -94,8 +108,8 @@ class KnownOutcomes:
         """Prepared outcomes by what decides them (see `find`); `keep` adds to them."""
         self._reason_types: set[type] = set()
         """The enum types seen as reasons: the next reason of one of them is kept without asking again."""
-        self._latest: dict[str, tuple[object, object, object, object, KnownOutcome]] = {}
-        """Per flag key, the variant, reason, provider and value (or `_ANY_VALUE`) `find` was last asked about by
+        self.latest: dict[str, tuple[object, object, object, object, KnownOutcome]] = {}
+        """Per flag key, the variant, reason, provider and value (or `ANY_VALUE`) `find` was last asked about by
         the recording path, as the very objects, with what it found."""
 
     def again(
@@ -103,13 +117,13 @@ class KnownOutcomes:
     ) -> KnownOutcome | None:
         """What `find` gave the last time this flag was answered by the same provider object with the very same
         objects (a provider's own variant strings, an enum reason, `True`), or None: nothing to check but that."""
-        latest = self._latest.get(key) if type(key) is str else None
+        latest = self.latest.get(key) if type(key) is str else None
         if (
             latest is not None
             and latest[0] is variant
             and latest[1] is reason
             and latest[2] is provider
-            and (latest[3] is value or latest[3] is _ANY_VALUE)
+            and (latest[3] is value or latest[3] is ANY_VALUE)
             and (metadata is None or (type(metadata) is dict and not metadata))
         ):
             return latest[4]
@@ -153,7 +167,7 @@ class KnownOutcomes:
             value_seen = value
         else:
             cache_key = (key, variant, reason_key, provider_name)
-            value_seen = _ANY_VALUE
+            value_seen = ANY_VALUE
         known = self.outcomes.get(cache_key)
         if known is None:
             evaluation = Evaluation(key, value, variant, reason, None, None, metadata, provider_name)
@@ -162,7 +176,7 @@ class KnownOutcomes:
                 return None
             self.keep(cache_key, known)
         if provider is not None:
-            self._latest[key] = (variant, reason, provider, value_seen, known)
+            self.latest[key] = (variant, reason, provider, value_seen, known)
         return known
 
     def keep(self, cache_key: tuple[object, ...], known: KnownOutcome) -> None:
@@ -170,5 +184,5 @@ class KnownOutcomes:
         outcomes = self.outcomes
         if len(outcomes) >= CAPACITY:
             outcomes.clear()
-            self._latest.clear()  # never more entries than outcomes: one per flag key of a kept outcome
+            self.latest.clear()  # never more entries than outcomes: one per flag key of a kept outcome
         outcomes[cache_key] = known

@@ -38,13 +38,14 @@ from ff_otel._evaluation import Evaluation, outcome
 from ff_otel._evaluation_span import EvaluationSpans, finish
 from ff_otel._exception import exception_attributes, was_raised
 from ff_otel._known_outcomes import KnownOutcome, KnownOutcomes
+from ff_otel._known_path import KnownPath
 from ff_otel._metrics import Instruments, Series
 from ff_otel._options import Options
 from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
 from ff_otel._semconv_mapping import EvaluationAttributes
 from ff_otel._shaping import Shaper
-from ff_otel._span_event import PLAIN, SharedAttributes, add_event, add_shared_event
+from ff_otel._span_event import PLAIN, add_event, add_shared_event
 from ff_otel._value_policy import ValuePolicy
 from ff_otel._values import clean_text
 from ff_otel._version import __version__
@@ -122,6 +123,20 @@ class Recorder:
         """`known_again(key, value, variant, reason, metadata, provider)`: what `known` found the last time this flag
         was answered by this provider with the very same objects, else None."""
         self._value_of = ValuePolicy(options)
+        self.again: Callable[..., bool] = _never_again
+        """`again(client, details, invocation, span, in_flight, data)`: record on `span` (a recording span, from
+        `where()`) an evaluation whose outcome is the one last seen for its flag, and say True; False, with nothing
+        recorded, when it takes `known`/`deliver_known` or `deliver` instead. Never raises."""
+        if self._known is not None:
+            self.again = KnownPath(
+                self._known.latest,
+                self._attributes.context_id_now if self._latest else None,
+                self._event_name,
+                self._max_events,
+                self._span_events,
+                self._has_room,
+                self._instruments,
+            ).record
         self._unsampled: object = _NOT_A_SPAN
         """The last unsampled `NonRecordingSpan` `where()` found: the next evaluation under it is answered at once."""
 
@@ -281,15 +296,7 @@ class Recorder:
                 in_flight.summary.note_entry(known.summary_key, known.summary_entry)
             if self._max_events is None or self._has_room(span):
                 context_id = self._attributes.context_id(None, targeting_key) if self._latest else None
-                event = known.event
-                if event is None or event.label != context_id:
-                    attributes = dict(known.head)
-                    if context_id is not None:
-                        attributes[semconv.CONTEXT_ID] = context_id
-                    if known.tail:
-                        attributes.update(known.tail)
-                    event = known.event = SharedAttributes(context_id, attributes)
-                add_shared_event(span, self._event_name, event)
+                add_shared_event(span, self._event_name, known.event_for(context_id))
         instruments = self._instruments
         if instruments is not None and (
             instruments.known_live
@@ -436,6 +443,11 @@ class Recorder:
 
     def _clean_name(self, name: str) -> str:
         return clean_text(name, self._max_length)
+
+
+def _never_again(*_: object) -> bool:
+    """`Recorder.again` where outcomes are not prepared: no evaluation takes the shortest lane."""
+    return False
 
 
 def _never_known(*_: object) -> None:

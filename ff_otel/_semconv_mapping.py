@@ -15,10 +15,12 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from openfeature import transaction_context
+from openfeature.evaluation_context import EvaluationContext
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
-from ff_otel._context import _LAYER
+from ff_otel._context import _LAYER, PROPAGATOR, merged_targeting_key
 from ff_otel._evaluation import Evaluation, outcome
 from ff_otel._identity import pseudonymize
 from ff_otel._options import Options
@@ -203,6 +205,31 @@ class EvaluationAttributes:
             )
         self._last_context_id = (state, answer)  # one tuple: a thread reading it sees a state and its own answer
         return answer
+
+    def context_id_now(self, client_context: EvaluationContext, invocation: EvaluationContext | None) -> str | None:
+        """`context_id(None, merged_targeting_key(client_context, invocation))`: the context id of an evaluation
+        just made. The common case, a key that only ff-otel's layer gives, is answered in one step."""
+        if (
+            invocation is None
+            and not client_context.targeting_key
+            and transaction_context._evaluation_transaction_context_propagator is PROPAGATOR
+        ):
+            layer = _LAYER.get()
+            if layer is not None:
+                targeting_key = layer.evaluation_context().targeting_key
+                if targeting_key and type(targeting_key) is str:
+                    identity = layer.identity
+                    state = (
+                        targeting_key,
+                        layer,
+                        layer.explicit,
+                        identity,
+                        None if identity is None else identity.version,
+                    )
+                    last = self._last_context_id
+                    if last[0] == state:  # `context_id`'s own check, made without reading the layer twice
+                        return last[1]
+        return self.context_id(None, merged_targeting_key(client_context, invocation))
 
     def _valid_context_id(self, context_id: str) -> str:
         limit = self._max_length

@@ -33,7 +33,7 @@ _time_ns = time.time_ns
 _new = object.__new__
 
 
-class _SdkShape:
+class SdkShape:
     """The SDK classes the fast path builds, found once."""
 
     __slots__ = ("attributes", "event", "events", "spans")
@@ -45,8 +45,11 @@ class _SdkShape:
         self.events = events
 
 
-_shape: _SdkShape | None = None
+_shape: SdkShape | None = None
 _checked = False
+checked_shape: SdkShape | None = None
+"""The SDK classes events are stored directly on, once the first use has checked them; None until then, or where
+only the public path is exact."""
 
 
 def add_event(span: Span, name: str, attributes: dict[str, AttributeValue]) -> None:
@@ -82,29 +85,34 @@ def add_shared_event(span: Span, name: str, shared: SharedAttributes) -> None:
     """`add_plain_event(span, name, dict(shared.attributes))`, with the same result."""
     shape = _shape if _checked else _check()
     if shape is not None and type(span) in shape.spans:
-        limits = span._limits  # type: ignore[attr-defined]
-        frozen = shared._frozen
-        if frozen is None or frozen.maxlen != limits.max_event_attributes or limits.max_attribute_length is not None:
-            # First use, or a span of other limits: built for this span, and kept for the next one like it.
-            frozen = _frozen(shape, span, shared.attributes)
-            if frozen is None:
-                span.add_event(name, dict(shared.attributes))
-                return
-            shared._frozen = frozen
-        if _store(shape, span, name, frozen):
+        frozen = frozen_for(shape, span, shared)
+        if frozen is not None and store(shape, span, name, frozen):
             return
     span.add_event(name, dict(shared.attributes))
 
 
-def _append(shape: _SdkShape, span: Any, name: str, attributes: dict[str, AttributeValue]) -> bool:
+def frozen_for(shape: SdkShape, span: Any, shared: SharedAttributes) -> Any:
+    """The immutable attributes `add_event` would build from `shared` on `span` (one of `shape.spans`), kept for
+    the next span of the same limits; None where it would cut or drop them."""
+    limits = span._limits
+    frozen = shared._frozen
+    if frozen is None or frozen.maxlen != limits.max_event_attributes or limits.max_attribute_length is not None:
+        # First use, or a span of other limits: built for this span, and kept for the next one like it.
+        frozen = _frozen(shape, span, shared.attributes)
+        if frozen is not None:
+            shared._frozen = frozen
+    return frozen
+
+
+def _append(shape: SdkShape, span: Any, name: str, attributes: dict[str, AttributeValue]) -> bool:
     """Build and append the event as `add_event` would; False, with nothing done, where that is not certain."""
     if type(span) not in shape.spans:
         return False
     frozen = _frozen(shape, span, attributes)
-    return frozen is not None and _store(shape, span, name, frozen)
+    return frozen is not None and store(shape, span, name, frozen)
 
 
-def _frozen(shape: _SdkShape, span: Any, attributes: dict[str, AttributeValue]) -> Any:
+def _frozen(shape: SdkShape, span: Any, attributes: dict[str, AttributeValue]) -> Any:
     """The immutable attributes `add_event` would build on `span` (one of the SDK's), or None where it would build
     anything else (it cuts values or drops attributes)."""
     limits = span._limits
@@ -122,14 +130,16 @@ def _frozen(shape: _SdkShape, span: Any, attributes: dict[str, AttributeValue]) 
     return frozen
 
 
-def _store(shape: _SdkShape, span: Any, name: str, frozen: Any) -> bool:
+def store(shape: SdkShape, span: Any, name: str, frozen: Any) -> bool:
     """Build the event `Event(name, frozen)` builds now and append it to `span` (one of the SDK's) as
     `Span._add_event` does; False, with nothing done, if the span has ended."""
     event: Any = _new(shape.event)
     event._name = name
     event._timestamp = _time_ns()
     event._attributes = frozen
-    with span._lock:
+    lock = span._lock
+    lock.acquire()  # rather than `with`: no bound `__enter__`/`__exit__` to make, on a path taken per evaluation
+    try:
         if span._end_time is not None:
             return False  # ended in between: the public path gives the SDK's own warning
         events: Any = span._events
@@ -143,6 +153,8 @@ def _store(shape: _SdkShape, span: Any, name: str, frozen: Any) -> bool:
         if len(queue) == queue.maxlen:
             events.dropped += 1  # the oldest makes room, counted as dropped
         queue.append(event)
+    finally:
+        lock.release()
     return True
 
 
@@ -175,9 +187,9 @@ def _alike(ours: Any, theirs: Any) -> bool:
     return bool(pairs)
 
 
-def _check() -> _SdkShape | None:
+def _check() -> SdkShape | None:
     """The SDK's classes if the fast path stores exactly what the public one does with them, else None."""
-    global _shape, _checked
+    global _shape, _checked, checked_shape
     try:
         from opentelemetry.attributes import BoundedAttributes
         from opentelemetry.context import Context
@@ -195,7 +207,7 @@ def _check() -> _SdkShape | None:
             and getattr(kind, "add_event", None) is SdkSpan.add_event
             and getattr(kind, "_add_event", None) is getattr(SdkSpan, "_add_event", None)
         )
-        shape = _SdkShape(spans, Event, BoundedAttributes, BoundedList)
+        shape = SdkShape(spans, Event, BoundedAttributes, BoundedList)
         # Recording probes whatever the environment says (sampler, limits) and whatever span is current.
         limits = SpanLimits(max_events=2, max_event_attributes=8, max_attribute_length=SpanLimits.UNSET)
         provider = sdk_trace.TracerProvider(sampler=ALWAYS_ON, span_limits=limits, shutdown_on_exit=False)
@@ -208,10 +220,10 @@ def _check() -> _SdkShape | None:
             sample: dict[str, AttributeValue] = {"k": "v", "b": True, "i": number, "f": 0.5}
             appended = _append(shape, ours, "e", dict(sample)) and appended
             theirs.add_event("e", sample)
-            appended = appended and _store(shape, ours_shared, "e", frozen)
+            appended = appended and store(shape, ours_shared, "e", frozen)
             theirs_shared.add_event("e", dict(same))
         alike = _alike(ours, theirs) and _alike(ours_shared, theirs_shared)
-        _shape = shape if appended and alike else None
+        _shape = checked_shape = shape if appended and alike else None
     except Exception:  # no SDK installed, or one whose insides moved: the public path it is
         _shape = None
     _checked = True
