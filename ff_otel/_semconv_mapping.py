@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from openfeature import transaction_context
-from openfeature.evaluation_context import EvaluationContext
+from openfeature.evaluation_context import EvaluationContext, get_evaluation_context
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
@@ -208,7 +208,8 @@ class EvaluationAttributes:
 
     def context_id_now(self, client_context: EvaluationContext, invocation: EvaluationContext | None) -> str | None:
         """`context_id(None, merged_targeting_key(client_context, invocation))`: the context id of an evaluation
-        just made. The common case, a key that only ff-otel's layer gives, is answered in one step."""
+        just made. The common case, a key (or none) from ff-otel's layer and the global context, is answered in one
+        step."""
         if (
             invocation is None
             and not client_context.targeting_key
@@ -216,8 +217,9 @@ class EvaluationAttributes:
         ):
             layer = _LAYER.get()
             if layer is not None:
-                targeting_key = layer.evaluation_context().targeting_key
-                if targeting_key and type(targeting_key) is str:
+                # The SDK's merge: the transaction context's key where it is truthy, else the global context's.
+                targeting_key = layer.evaluation_context().targeting_key or get_evaluation_context().targeting_key
+                if targeting_key is None or type(targeting_key) is str:
                     identity = layer.identity
                     state = (
                         targeting_key,
