@@ -5,9 +5,10 @@ attributes (but for the context id), the same summary entry, the same impact var
 The recorder prepares those once per outcome, from the `Evaluation` the general path would build, so both paths
 record the same by construction; a later evaluation with that outcome only looks them up.
 
-Only plain outcomes are kept: string keys, variants and provider names, a string or enum reason, no flag metadata,
-and a plain value where the value policy consults it (never one that goes through the user's `redact`). Anything
-else takes the general path.
+Only plain outcomes are kept: string keys, variants and provider names, a string or enum reason, flag metadata
+that is a plain dict whose flag set id and version (the only parts of it recorded) are plain values and that gives
+no context id of its own, and a plain value where the value policy consults it (never one that goes through the
+user's `redact`). Anything else takes the general path.
 """
 
 from __future__ import annotations
@@ -83,6 +84,16 @@ Prepare = Callable[[Evaluation], "KnownOutcome | None"]
 """Builds an outcome's record from an `Evaluation` of it (None when its attributes are not all plain)."""
 
 
+def metadata_matches(metadata: object, expected: tuple[object, object]) -> bool:
+    """True when `metadata` records what the flag set id and version `expected` (the very objects) record."""
+    return (
+        type(metadata) is dict
+        and metadata.get(semconv.METADATA_FLAG_SET_ID) is expected[0]
+        and metadata.get(semconv.METADATA_VERSION) is expected[1]
+        and metadata.get(semconv.METADATA_CONTEXT_ID) is None
+    )
+
+
 class KnownOutcomes:
     """A bounded memo of prepared outcomes, for one set of options."""
 
@@ -108,9 +119,10 @@ class KnownOutcomes:
         """Prepared outcomes by what decides them (see `find`); `keep` adds to them."""
         self._reason_types: set[type] = set()
         """The enum types seen as reasons: the next reason of one of them is kept without asking again."""
-        self.latest: dict[str, tuple[object, object, object, object, KnownOutcome]] = {}
+        self.latest: dict[str, tuple[object, object, object, object, tuple[object, object] | None, KnownOutcome]] = {}
         """Per flag key, the variant, reason, provider and value (or `ANY_VALUE`) `find` was last asked about by
-        the recording path, as the very objects, with what it found."""
+        the recording path, as the very objects, the flag set id and version of its metadata (None without
+        either), with what it found."""
 
     def again(
         self, key: object, value: object, variant: object, reason: object, metadata: object, provider: object
@@ -124,9 +136,13 @@ class KnownOutcomes:
             and latest[1] is reason
             and latest[2] is provider
             and (latest[3] is value or latest[3] is ANY_VALUE)
-            and (metadata is None or (type(metadata) is dict and not metadata))
         ):
-            return latest[4]
+            expected = latest[4]
+            if expected is None:
+                if metadata is None or (type(metadata) is dict and not metadata):
+                    return latest[5]
+            elif metadata_matches(metadata, expected):
+                return latest[5]
         return None
 
     def find(
@@ -142,12 +158,24 @@ class KnownOutcomes:
         """The prepared record of a successful evaluation with this outcome (prepared now if it is new), or None
         when it is not plain and takes the general path: what decides it is all but the context id. With the
         `provider` object that answered, `again` finds it next time."""
-        if (
-            type(key) is not str
-            or (variant is not None and type(variant) is not str)
-            or (metadata is not None and (type(metadata) is not dict or metadata))
-        ):
+        if type(key) is not str or (variant is not None and type(variant) is not str):
             return None
+        expected: tuple[object, object] | None = None
+        if metadata is not None:
+            if type(metadata) is not dict:
+                return None  # a provider's own mapping: the general path reads it, and reports what fails
+            if metadata:
+                # Of a flag's metadata only its set id and version are recorded; a context id the provider gives
+                # may change from one evaluation to the next, and takes the general path.
+                set_id, version = metadata.get(semconv.METADATA_FLAG_SET_ID), metadata.get(semconv.METADATA_VERSION)
+                if (
+                    metadata.get(semconv.METADATA_CONTEXT_ID) is not None
+                    or type(set_id) not in _PLAIN_VALUES
+                    or type(version) not in _PLAIN_VALUES
+                ):
+                    return None
+                if set_id is not None or version is not None:
+                    expected = (set_id, version)
         # An enum member by identity: members hash in Python, and a kept outcome keeps its reason alive, so the
         # id of one found in the memo is that very object's.
         if reason is None or type(reason) is str:
@@ -159,14 +187,17 @@ class KnownOutcomes:
             reason_key = id(reason)
         else:
             return None  # another kind of reason (a str subclass, any object): the general path
+        decided_by_metadata = (
+            () if expected is None else (type(expected[0]), expected[0], type(expected[1]), expected[1])
+        )
         if self._value_always or (variant is None and self._value_without_variant):
             kind = type(value)
             if self._redacts or kind not in _PLAIN_VALUES or (kind is str and len(value) > self._max_length):  # type: ignore[arg-type]
                 return None
-            cache_key: tuple[object, ...] = (key, variant, reason_key, provider_name, kind, value)
+            cache_key: tuple[object, ...] = (key, variant, reason_key, provider_name, kind, value, *decided_by_metadata)
             value_seen = value
         else:
-            cache_key = (key, variant, reason_key, provider_name)
+            cache_key = (key, variant, reason_key, provider_name, *decided_by_metadata)
             value_seen = ANY_VALUE
         known = self.outcomes.get(cache_key)
         if known is None:
@@ -176,7 +207,7 @@ class KnownOutcomes:
                 return None
             self.keep(cache_key, known)
         if provider is not None:
-            self.latest[key] = (variant, reason, provider, value_seen, known)
+            self.latest[key] = (variant, reason, provider, value_seen, expected, known)
         return known
 
     def keep(self, cache_key: tuple[object, ...], known: KnownOutcome) -> None:

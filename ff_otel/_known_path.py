@@ -23,13 +23,13 @@ from opentelemetry.trace import Span
 
 from ff_otel import _impact, _span_event
 from ff_otel import _semconv as semconv
-from ff_otel._known_outcomes import ANY_VALUE, KnownOutcome
+from ff_otel._known_outcomes import ANY_VALUE, KnownOutcome, metadata_matches
 from ff_otel._metrics import Instruments
 from ff_otel._request_state import InFlight
 from ff_otel._safe import report
 from ff_otel._span_event import frozen_for, store
 
-_Latest = dict[str, tuple[object, object, object, object, KnownOutcome]]
+_Latest = dict[str, tuple[object, object, object, object, tuple[object, object] | None, KnownOutcome]]
 
 
 class KnownPath:
@@ -84,15 +84,20 @@ class KnownPath:
                 return False
             if latest is None:
                 return False
-            variant, reason, provider, value, known = latest
-            metadata = details.flag_metadata
+            variant, reason, provider, value, expected, known = latest
             if (
                 details.variant is not variant
                 or details.reason is not reason
                 or (value is not ANY_VALUE and details.value is not value)
-                or (metadata is not None and (type(metadata) is not dict or metadata))
-                or client.provider is not provider
             ):
+                return False
+            metadata = details.flag_metadata
+            if expected is None:  # prepared without a flag set id or version
+                if metadata is not None and (type(metadata) is not dict or metadata):
+                    return False
+            elif not metadata_matches(metadata, expected):
+                return False
+            if client.provider is not provider:
                 return False
             shape = _span_event.checked_shape  # None until a first event took the general path
             if shape is None or type(span) not in shape.spans or span._end_time is not None:  # type: ignore[attr-defined]

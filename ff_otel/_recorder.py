@@ -262,9 +262,9 @@ class Recorder:
             instruments.count(self._series(evaluation), hook_data)
 
     def _prepare(self, evaluation: Evaluation) -> KnownOutcome | None:
-        """What `deliver` records for `evaluation` (a successful one, without metadata), but for the context id;
-        None if an attribute value is not plain."""
-        head, tail, _ = self._attributes.parts(evaluation)  # no metadata, so no context id from the provider
+        """What `deliver` records for `evaluation` (a successful one, whose metadata gives no context id), but for
+        the context id; None if an attribute value is not plain."""
+        head, tail, _ = self._attributes.parts(evaluation)  # the metadata gives no context id: `find` checked
         if any(type(value) not in PLAIN for value in (*head.values(), *tail.values())):
             return None
         summary_key = clean_text(evaluation.key, self._max_length)

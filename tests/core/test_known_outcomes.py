@@ -59,7 +59,7 @@ def test_a_prepared_outcome_is_what_the_general_path_builds(options: str) -> Non
             if known is None:
                 continue
             kept += 1
-            assert not evaluation.flag_metadata
+            assert (evaluation.flag_metadata or {}).get("contextId") is None  # a provider's context id varies
             fresh = Recorder(settings)
             attributes = dict(known.head)
             if settings.semconv != "legacy":
@@ -78,12 +78,16 @@ def test_a_prepared_outcome_is_what_the_general_path_builds(options: str) -> Non
 
 def test_outcomes_that_are_not_plain_take_the_general_path() -> None:
     recorder = Recorder(Options(capture_value="always"))
-    assert _known(recorder, Evaluation("flagd", "on", "on", "STATIC", flag_metadata={"version": 3})) is None
+    with_context_id = {"version": 3, "contextId": "ctx-1"}  # the provider's context id: per evaluation
+    assert _known(recorder, Evaluation("flagd", "on", "on", "STATIC", flag_metadata=with_context_id)) is None
+    assert _known(recorder, Evaluation("flagd", "on", "on", "STATIC", flag_metadata={"version": 0.5})) is None
+    assert _known(recorder, Evaluation("flagd", "on", "on", "STATIC", flag_metadata={"version": ["7"]})) is None
     assert _known(recorder, Evaluation("layout", {"columns": 3}, None, "STATIC")) is None  # a structured value
     assert _known(recorder, Evaluation("flag", True, None, object())) is None  # a reason that is no name
     assert _known(recorder, Evaluation("flag", 0.5, None, "STATIC")) is None  # -0.0 == 0.0, recorded apart
     assert _known(Recorder(Options(redact=lambda key, value: "x")), Evaluation("flag", 1, None, "STATIC")) is None
     assert _known(recorder, Evaluation("flag", True, "on", "STATIC")) is not None
+    assert _known(recorder, Evaluation("flagd", "on", "on", "STATIC", flag_metadata={"version": 3})) is not None
 
 
 def test_the_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,11 @@ from typing import Any
 import pytest
 from openfeature import api
 from openfeature.client import OpenFeatureClient
+from openfeature.contrib.provider.flagd import FlagdProvider
+from openfeature.contrib.provider.flagd.config import ResolverType
 from openfeature.evaluation_context import EvaluationContext
-from openfeature.provider import Metadata
+from openfeature.flag_evaluation import FlagResolutionDetails, Reason
+from openfeature.provider import AbstractProvider, Metadata
 from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
 from opentelemetry.sdk.trace import SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -23,6 +26,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import ff_otel
 from ff_otel import _client_wrapper, _install, _known_path
 from tests.conftest import FLAGS
+from tests.core.test_recording_paths import FLAGD_FLAGS
 
 Scenario = Callable[[OpenFeatureClient, TracerProvider], None]
 
@@ -74,6 +78,71 @@ def _contexts(client: OpenFeatureClient, provider: TracerProvider) -> None:
         client.get_boolean_value("new-checkout", False)  # no key at all
 
 
+ON = "on"
+METADATA: list[dict[str, Any] | None] = [
+    {"flagSetId": "shop", "version": "7"},
+    {"flagSetId": "shop", "version": "7"},
+    {"flagSetId": "shop", "version": "8"},
+    {"flagSetId": "shop", "version": "8"},
+    {},
+    None,
+    {"flagSetId": "shop", "version": 8},
+    {"flagSetId": "shop", "version": True},
+    {"flagSetId": "shop", "version": 1},
+    {"flagSetId": "shop", "contextId": "ctx-1"},
+    {"flagSetId": "shop", "contextId": "ctx-2"},
+    {"owner": "team-a"},
+    {"flagSetId": "shop", "version": "7"},
+]
+
+
+class MetadataProvider(AbstractProvider):
+    """Answers with the same variant and reason objects each time, and the next metadata of `METADATA`."""
+
+    def __init__(self) -> None:
+        self._metadata = iter(METADATA * 2)
+
+    def get_metadata(self) -> Metadata:
+        return Metadata(name="metadata provider")
+
+    def resolve_boolean_details(
+        self, flag_key: str, default_value: bool, evaluation_context: EvaluationContext | None = None
+    ) -> FlagResolutionDetails[bool]:
+        metadata = next(self._metadata)
+        return FlagResolutionDetails(True, variant=ON, reason=Reason.STATIC, flag_metadata=metadata)  # type: ignore[arg-type]
+
+    def resolve_string_details(self, *arguments: Any) -> FlagResolutionDetails[str]:
+        raise NotImplementedError
+
+    def resolve_integer_details(self, *arguments: Any) -> FlagResolutionDetails[int]:
+        raise NotImplementedError
+
+    def resolve_float_details(self, *arguments: Any) -> FlagResolutionDetails[float]:
+        raise NotImplementedError
+
+    def resolve_object_details(self, *arguments: Any) -> FlagResolutionDetails[Any]:
+        raise NotImplementedError
+
+
+def _changing_metadata(client: OpenFeatureClient, provider: TracerProvider) -> None:
+    api.set_provider_and_wait(MetadataProvider())
+    with ff_otel.evaluation_context("user-1"), provider.get_tracer("t").start_as_current_span("request"):
+        for _ in range(len(METADATA) * 2):
+            client.get_boolean_value("new-checkout", False)
+
+
+def _flagd(client: OpenFeatureClient, provider: TracerProvider) -> None:
+    api.set_provider_and_wait(FlagdProvider(resolver_type=ResolverType.FILE, offline_flag_source_path=str(FLAGD_FLAGS)))
+    try:
+        context = ff_otel.evaluation_context("user-1", attributes={"email": "ada@example.com"})
+        with context, provider.get_tracer("t").start_as_current_span("request"):
+            for _ in range(4):
+                client.get_boolean_value("new-checkout", False)
+                client.get_string_value("banner-color", "grey")
+    finally:
+        api.shutdown()
+
+
 SCENARIOS: dict[str, tuple[Scenario, dict[str, Any], SpanLimits]] = {
     "repeated outcomes within the cap": (_repeated, {}, SpanLimits()),
     "repeated outcomes over the cap": (_repeated, {"max_events_per_span": 3}, SpanLimits()),
@@ -84,6 +153,8 @@ SCENARIOS: dict[str, tuple[Scenario, dict[str, Any], SpanLimits]] = {
     "providers swapped between evaluations": (_swapped_provider, {}, SpanLimits()),
     "targeting keys from every level": (_contexts, {}, SpanLimits()),
     "pseudonymized context ids": (_contexts, {"secret_key": "s3cret", "pseudonymize_context_id": True}, SpanLimits()),
+    "flag metadata that changes between evaluations": (_changing_metadata, {}, SpanLimits()),
+    "flagd, whose answers carry flag metadata": (_flagd, {}, SpanLimits()),
 }
 
 
