@@ -6,9 +6,10 @@ a contextvar read and a couple of attribute checks.
 
 The recording path asks `where()` before the provider resolves: where the evaluation belongs, or False when
 `started(data)` must run first (then `destination()` after it). It calls `failed(data, exception)` if the
-evaluation raised, and at the end either
-`deliver_known(...)` (a success whose outcome `known(...)` prepared) or `deliver(destination, evaluation, data)`,
-all with the same per-evaluation mutable mapping `data` (None when nothing was started).
+evaluation raised, and at the end, on a recording span, first `again(...)` (the outcome last seen for the flag,
+recorded in one step, `_known_path`); otherwise `deliver_known(...)` (a success whose outcome `known(...)`
+prepared) or `deliver(destination, evaluation, data)`, all with the same per-evaluation mutable mapping `data`
+(None when nothing was started).
 """
 
 from __future__ import annotations
