@@ -75,13 +75,12 @@ class KnownPath:
         """Record the evaluation `client` answered with `details` on `span` (a recording span, from `where()`) when
         its outcome is the one last seen for its flag: True when it is recorded, False when nothing was done.
         `in_flight` is the request being served, `data` what `started` noted. Never raises."""
+        # Looked up and checked first, with nothing recorded yet: whatever fails here, the general path meets again
+        # (and reports) or gets past.
         try:
             if details.error_code is not None:
                 return False
-            try:
-                latest = self._latest.get(details.flag_key)  # keyed by strings only
-            except Exception:  # a key object whose hash fails: the general path deals with it
-                return False
+            latest = self._latest.get(details.flag_key)  # keyed by strings only: a key whose hash fails ends here
             if latest is None:
                 return False
             variant, reason, provider, value, expected, known = latest
@@ -109,6 +108,9 @@ class KnownPath:
             frozen = frozen_for(shape, span, event)
             if frozen is None:
                 return False  # the span's limits would cut these attributes: the SDK's own `add_event` does that
+        except Exception:
+            return False
+        try:
             limit = self._max_events
             if limit is None:
                 room = True

@@ -130,8 +130,12 @@ class Instruments:
         """Count one finished evaluation in `series` (key, variant, reason, provider name, error type as the provider
         named them, None where not recorded, and whether it failed); `data` is what `started` noted, if it ran."""
         started = None if data is None else data.get(START_KEY)
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # rather than `with`: no bound `__enter__`/`__exit__` to make, once per evaluation
+        try:
             self._counts[series] = self._counts.get(series, 0) + 1
+        finally:
+            lock.release()
         if started is not None and self._under_way:  # never below zero, whatever a caller did twice
             self._under_way.pop()
         if type(started) is float and self.duration is not None:

@@ -131,6 +131,17 @@ def _changing_metadata(client: OpenFeatureClient, provider: TracerProvider) -> N
             client.get_boolean_value("new-checkout", False)
 
 
+class Unhashable(list[str]):
+    """A flag key an untyped caller passed: equal to nothing the lane keeps, and its hash raises."""
+
+
+def _odd_keys(client: OpenFeatureClient, provider: TracerProvider) -> None:
+    api.set_provider_and_wait(MetadataProvider())
+    with provider.get_tracer("t").start_as_current_span("request"):
+        for key in ("new-checkout", "new-checkout", Unhashable(["new-checkout"]), "new-checkout"):
+            client.get_boolean_value(key, False)  # type: ignore[arg-type]
+
+
 def _flagd(client: OpenFeatureClient, provider: TracerProvider) -> None:
     api.set_provider_and_wait(FlagdProvider(resolver_type=ResolverType.FILE, offline_flag_source_path=str(FLAGD_FLAGS)))
     try:
@@ -155,6 +166,7 @@ SCENARIOS: dict[str, tuple[Scenario, dict[str, Any], SpanLimits]] = {
     "pseudonymized context ids": (_contexts, {"secret_key": "s3cret", "pseudonymize_context_id": True}, SpanLimits()),
     "flag metadata that changes between evaluations": (_changing_metadata, {}, SpanLimits()),
     "flagd, whose answers carry flag metadata": (_flagd, {}, SpanLimits()),
+    "a key whose hash fails, between repeated ones": (_odd_keys, {}, SpanLimits()),
 }
 
 
