@@ -45,7 +45,6 @@ class SdkShape:
         self.events = events
 
 
-_shape: SdkShape | None = None
 _checked = False
 checked_shape: SdkShape | None = None
 """The SDK classes events are stored directly on, once the first use has checked them; None until then, or where
@@ -63,7 +62,7 @@ def add_event(span: Span, name: str, attributes: dict[str, AttributeValue]) -> N
 
 def add_plain_event(span: Span, name: str, attributes: dict[str, AttributeValue]) -> None:
     """`add_event` for attributes whose every value's type is in `PLAIN`."""
-    shape = _shape if _checked else _check()
+    shape = checked_shape if _checked else _check()
     if shape is None or not _append(shape, span, name, attributes):
         span.add_event(name, attributes)
 
@@ -83,7 +82,7 @@ class SharedAttributes:
 
 def add_shared_event(span: Span, name: str, shared: SharedAttributes) -> None:
     """`add_plain_event(span, name, dict(shared.attributes))`, with the same result."""
-    shape = _shape if _checked else _check()
+    shape = checked_shape if _checked else _check()
     if shape is not None and type(span) in shape.spans:
         frozen = frozen_for(shape, span, shared)
         if frozen is not None and store(shape, span, name, frozen):
@@ -189,7 +188,7 @@ def _alike(ours: Any, theirs: Any) -> bool:
 
 def _check() -> SdkShape | None:
     """The SDK's classes if the fast path stores exactly what the public one does with them, else None."""
-    global _shape, _checked, checked_shape
+    global _checked, checked_shape
     try:
         from opentelemetry.attributes import BoundedAttributes
         from opentelemetry.context import Context
@@ -223,8 +222,8 @@ def _check() -> SdkShape | None:
             appended = appended and store(shape, ours_shared, "e", frozen)
             theirs_shared.add_event("e", dict(same))
         alike = _alike(ours, theirs) and _alike(ours_shared, theirs_shared)
-        _shape = checked_shape = shape if appended and alike else None
+        checked_shape = shape if appended and alike else None
     except Exception:  # no SDK installed, or one whose insides moved: the public path it is
-        _shape = None
+        checked_shape = None
     _checked = True
-    return _shape
+    return checked_shape
