@@ -195,7 +195,7 @@ def _end(
                     provider,
                 )
             if known is not None:
-                targeting_key = None if destination is None else _targeting_key(client, invocation)
+                targeting_key = None if destination is None else merged_targeting_key(client.context, invocation)
                 recorder.deliver_known(destination, known, targeting_key, data)
                 return
         recorder.deliver(destination, _evaluation(client, details, invocation), data)
@@ -238,12 +238,9 @@ def _leave(data: MutableMapping[str, Any]) -> None:
 
 def _evaluation(client: OpenFeatureClient, details: Details, invocation: EvaluationContext | None) -> Evaluation:
     """What the hook's `finally_after` would see: the provider the client uses, the merged targeting key."""
-    return evaluation_of_details(details, _provider_name(client.provider), _targeting_key(client, invocation))
-
-
-def _targeting_key(client: OpenFeatureClient, invocation: EvaluationContext | None) -> str | None:
-    """The targeting key the SDK resolved with, as the hook would see it."""
-    return merged_targeting_key(client.context, invocation)
+    return evaluation_of_details(
+        details, _provider_name(client.provider), merged_targeting_key(client.context, invocation)
+    )
 
 
 _provider_names: dict[int, tuple[object, str | None]] = {}

@@ -207,10 +207,13 @@ class ScopedPropagator(TransactionContextPropagator):
 PROPAGATOR = ScopedPropagator()
 
 
-def merged_targeting_key(client_context: EvaluationContext, invocation: EvaluationContext | None) -> str | None:
-    """The targeting key OpenFeature resolves with, given a client's context and an evaluation's own: the SDK
-    merges the global, transaction, client and invocation contexts, each key overriding when truthy."""
-    targeting_key = (None if invocation is None else invocation.targeting_key) or client_context.targeting_key
+def merged_targeting_key(client_context: EvaluationContext | None, invocation: EvaluationContext | None) -> str | None:
+    """The targeting key OpenFeature resolves with, given a client's context (None where an application set it so)
+    and an evaluation's own: the SDK merges the global, transaction, client and invocation contexts, each key
+    overriding when truthy."""
+    targeting_key = (None if invocation is None else invocation.targeting_key) or (
+        None if client_context is None else client_context.targeting_key
+    )
     if not targeting_key:
         propagator = transaction_context._evaluation_transaction_context_propagator
         if propagator is PROPAGATOR:  # ff-otel's: the layer read at once, as its `get_transaction_context` does

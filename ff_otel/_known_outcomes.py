@@ -94,6 +94,11 @@ def metadata_matches(metadata: object, expected: tuple[object, object]) -> bool:
     )
 
 
+Latest = dict[str, tuple[object, object, object, object, "tuple[object, object] | None", KnownOutcome]]
+"""Per flag key: the variant, reason, provider and value (or `ANY_VALUE`) of its last outcome, as the very objects,
+the flag set id and version of its metadata (None without either), and the outcome's record."""
+
+
 class KnownOutcomes:
     """A bounded memo of prepared outcomes, for one set of options."""
 
@@ -119,10 +124,8 @@ class KnownOutcomes:
         """Prepared outcomes by what decides them (see `find`); `keep` adds to them."""
         self._reason_types: set[type] = set()
         """The enum types seen as reasons: the next reason of one of them is kept without asking again."""
-        self.latest: dict[str, tuple[object, object, object, object, tuple[object, object] | None, KnownOutcome]] = {}
-        """Per flag key, the variant, reason, provider and value (or `ANY_VALUE`) `find` was last asked about by
-        the recording path, as the very objects, the flag set id and version of its metadata (None without
-        either), with what it found."""
+        self.latest: Latest = {}
+        """What `find` was last asked about by the recording path, per flag key, with what it found."""
 
     def again(
         self, key: object, value: object, variant: object, reason: object, metadata: object, provider: object

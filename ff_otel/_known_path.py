@@ -23,13 +23,11 @@ from opentelemetry.trace import Span
 
 from ff_otel import _impact, _span_event
 from ff_otel import _semconv as semconv
-from ff_otel._known_outcomes import ANY_VALUE, KnownOutcome, metadata_matches
+from ff_otel._known_outcomes import ANY_VALUE, Latest, metadata_matches
 from ff_otel._metrics import Instruments
 from ff_otel._request_state import InFlight
 from ff_otel._safe import report
 from ff_otel._span_event import frozen_for, store
-
-_Latest = dict[str, tuple[object, object, object, object, tuple[object, object] | None, KnownOutcome]]
 
 
 class KnownPath:
@@ -47,7 +45,7 @@ class KnownPath:
 
     def __init__(
         self,
-        latest: _Latest,
+        latest: Latest,
         context_id_now: Callable[[EvaluationContext, EvaluationContext | None], str | None] | None,
         event_name: str,
         max_events: int | None,
@@ -73,14 +71,18 @@ class KnownPath:
         data: Mapping[str, Any] | None,
     ) -> bool:
         """Record the evaluation `client` answered with `details` on `span` (a recording span, from `where()`) when
-        its outcome is the one last seen for its flag: True when it is recorded, False when nothing was done.
+        its outcome is the one last seen for its flag: True when it is recorded; False when it was not, and the
+        general path must record it (at most the span's event count moved, when the span ended meanwhile).
         `in_flight` is the request being served, `data` what `started` noted. Never raises."""
         # Looked up and checked first, with nothing recorded yet: whatever fails here, the general path meets again
         # (and reports) or gets past.
         try:
             if details.error_code is not None:
                 return False
-            latest = self._latest.get(details.flag_key)  # keyed by strings only: a key whose hash fails ends here
+            key = details.flag_key
+            if type(key) is not str:
+                return False  # a str subclass (a str enum) equal to a kept key still records as itself
+            latest = self._latest.get(key)
             if latest is None:
                 return False
             variant, reason, provider, value, expected, known = latest

@@ -127,7 +127,8 @@ class Recorder:
         self.again: Callable[..., bool] = _never_again
         """`again(client, details, invocation, span, in_flight, data)`: record on `span` (a recording span, from
         `where()`) an evaluation whose outcome is the one last seen for its flag, and say True; False, with nothing
-        recorded, when it takes `known`/`deliver_known` or `deliver` instead. Never raises."""
+        recorded, when it takes `known`/`deliver_known` or `deliver` instead (see `KnownPath.record`). Never
+        raises."""
         if self._known is not None:
             self.again = KnownPath(
                 self._known.latest,

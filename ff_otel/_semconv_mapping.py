@@ -206,13 +206,15 @@ class EvaluationAttributes:
         self._last_context_id = (state, answer)  # one tuple: a thread reading it sees a state and its own answer
         return answer
 
-    def context_id_now(self, client_context: EvaluationContext, invocation: EvaluationContext | None) -> str | None:
+    def context_id_now(
+        self, client_context: EvaluationContext | None, invocation: EvaluationContext | None
+    ) -> str | None:
         """`context_id(None, merged_targeting_key(client_context, invocation))`: the context id of an evaluation
         just made. The common case, a key (or none) from ff-otel's layer and the global context, is answered in one
         step."""
         if (
-            invocation is None
-            and not client_context.targeting_key
+            (invocation is None or not invocation.targeting_key)
+            and (client_context is None or not client_context.targeting_key)
             and transaction_context._evaluation_transaction_context_propagator is PROPAGATOR
         ):
             layer = _LAYER.get()

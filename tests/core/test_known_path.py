@@ -8,6 +8,7 @@ types, the dropped-event count and the summary must be identical, and the lane m
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -24,7 +25,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import ff_otel
-from ff_otel import _client_wrapper, _install, _known_path
+from ff_otel import Identity, _client_wrapper, _install, _known_path
+from ff_otel.integration import AdapterOptions, RequestScope
 from tests.conftest import FLAGS
 from tests.core.test_recording_paths import FLAGD_FLAGS
 
@@ -142,6 +144,29 @@ def _odd_keys(client: OpenFeatureClient, provider: TracerProvider) -> None:
             client.get_boolean_value(key, False)  # type: ignore[arg-type]
 
 
+class Flag(str, Enum):
+    """Flag keys as an application may name them: equal to the plain strings, recorded as themselves."""
+
+    NEW_CHECKOUT = "new-checkout"
+
+
+def _in_a_request(client: OpenFeatureClient, provider: TracerProvider) -> None:
+    with provider.get_tracer("t").start_as_current_span("request") as span:
+        scope = RequestScope(object(), find_identity=lambda: Identity.user(7), options=AdapterOptions(), span=span)
+        with scope:
+            for key in ("new-checkout", "new-checkout", Flag.NEW_CHECKOUT, "new-checkout", Flag.NEW_CHECKOUT):
+                client.get_boolean_value(key, False)
+                client.get_string_value("banner-color", "grey")
+
+
+def _no_client_context(client: OpenFeatureClient, provider: TracerProvider) -> None:
+    client.context = None  # type: ignore[assignment]  # the SDK takes it: its merge skips a missing context
+    with ff_otel.evaluation_context("user-1"), provider.get_tracer("t").start_as_current_span("request"):
+        for _ in range(3):
+            client.get_boolean_value("new-checkout", False)
+            client.get_boolean_value("new-checkout", False, EvaluationContext(attributes={"plan": "pro"}))
+
+
 def _flagd(client: OpenFeatureClient, provider: TracerProvider) -> None:
     api.set_provider_and_wait(FlagdProvider(resolver_type=ResolverType.FILE, offline_flag_source_path=str(FLAGD_FLAGS)))
     try:
@@ -167,6 +192,8 @@ SCENARIOS: dict[str, tuple[Scenario, dict[str, Any], SpanLimits]] = {
     "flag metadata that changes between evaluations": (_changing_metadata, {}, SpanLimits()),
     "flagd, whose answers carry flag metadata": (_flagd, {}, SpanLimits()),
     "a key whose hash fails, between repeated ones": (_odd_keys, {}, SpanLimits()),
+    "in a request, with str enum keys equal to plain ones": (_in_a_request, {}, SpanLimits()),
+    "a client context set to None": (_no_client_context, {}, SpanLimits()),
 }
 
 
