@@ -3,7 +3,7 @@
 Usage (from the checkout)::
 
     .venv/bin/python -m benchmarks            # about 3 to 5 minutes on 2 cores; prints and writes the tables
-    .venv/bin/python -m benchmarks --quick    # one process, fewer rounds, for a first look
+    .venv/bin/python -m benchmarks --quick --no-readme   # one process, fewer rounds; RESULTS.md only
 
 The tables go to `benchmarks/RESULTS.md` and, between its markers, into README.md. In each of a few processes,
 one after the other, every figure is the median of per-round ratios to the row named as the baseline, measured in
@@ -160,7 +160,7 @@ def _tables(rounds: int, spans: int, count: int) -> list[tuple[str, str]]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one process, fewer rounds and shorter batches")
+    parser.add_argument("--quick", action="store_true", help="one process, fewer rounds, one request per batch")
     parser.add_argument("--no-readme", action="store_true", help="write benchmarks/RESULTS.md only")
     parser.add_argument("--processes", type=int, default=3, help="processes whose figures are taken the median of")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)

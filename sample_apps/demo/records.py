@@ -1,4 +1,4 @@
-"""What an app exported, decoded from OTLP into plain values: the one OTLP decoder of the repository.
+"""What an app exported, decoded from OTLP protobuf into plain values: the repository's one protobuf decoder.
 
 The demo's collector reads every export through it, and so does the tests' receiver. Usage::
 
