@@ -2,7 +2,7 @@
 
 Usage (from the checkout)::
 
-    .venv/bin/python -m benchmarks            # about 3 to 5 minutes on 2 cores; prints and writes the tables
+    .venv/bin/python -m benchmarks            # about 5 minutes on 2 cores; prints and writes the tables
     .venv/bin/python -m benchmarks --quick --no-readme   # one process, fewer rounds; RESULTS.md only
 
 The tables go to `benchmarks/RESULTS.md` and, between its markers, into README.md. In each of a few processes,
@@ -83,6 +83,24 @@ def per_evaluation(provider: str, rounds: int, spans: int) -> str:
     return _table([f"{provider}: 1.00 = {evaluation.BARE}", *evaluation.SETTINGS], rows)
 
 
+def per_signal(rounds: int) -> str:
+    """The per-evaluation table by signal (how ff-otel records), InMemoryProvider, metrics off."""
+    from benchmarks import _signal_cases as signals
+
+    columns: dict[str, dict[str, float]] = {}
+    api.set_provider_and_wait(evaluation.PROVIDERS["InMemoryProvider"]())
+    try:
+        for setting in signals.SETTINGS:
+            _progress(f"per evaluation by signal, {setting}")
+            cases: dict[str, Case] = {mode: signals.case(mode, setting) for mode in signals.MODES}
+            columns[setting] = ratios(cases, signals.BARE, rounds=rounds)
+    finally:
+        api.shutdown()
+        api.clear_providers()
+    rows = [[mode] + [f"{columns[s][mode]:.2f}" for s in signals.SETTINGS] for mode in list(signals.MODES)[1:]]
+    return _table([f"metrics off: 1.00 = {signals.BARE}", *signals.SETTINGS], rows)
+
+
 def per_request(rounds: int, count: int) -> str:
     """The per-request table: a column per framework, against the request with the official instrumentation."""
     from benchmarks import _request_cases as cases_of
@@ -153,6 +171,10 @@ def _tables(rounds: int, spans: int, count: int) -> list[tuple[str, str]]:
             lambda: per_evaluation("InMemoryProvider", rounds, spans),
         ),
         ("Per flag evaluation, flagd (in-process file resolver)", lambda: per_evaluation("flagd", rounds, spans)),
+        (
+            "Per flag evaluation by signal, `InMemoryProvider`, SDK batch processors exporting nowhere",
+            lambda: per_signal(rounds),
+        ),
         ("Per request (5 flags, anonymous visitor unless said, in-process)", lambda: per_request(rounds, count)),
     ]
     return [(title, run()) for title, run in sections]
