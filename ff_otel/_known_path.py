@@ -46,7 +46,7 @@ class KnownPath:
     def __init__(
         self,
         latest: Latest,
-        context_id_now: Callable[[EvaluationContext, EvaluationContext | None], str | None] | None,
+        context_id_now: Callable[[EvaluationContext | None, EvaluationContext | None], str | None] | None,
         event_name: str,
         max_events: int | None,
         span_counts: Mapping[int, itertools.count[int]],
