@@ -80,8 +80,11 @@ class RequestScope(InFlight):
         self._in_flight_token: contextvars.Token[InFlight | None] | None = None
         if prepared is None:
             prepared = prepare(core, options)
-        # The scope is itself what the recording path reads from the request's context variable.
-        super().__init__(summary, prepared.recorder, None if prepared.impact is None else prepared.impact.begin())
+        # The scope is itself what the recording path reads from the request's context variable (`InFlight`'s
+        # fields, set here without a call: this runs per request).
+        self.summary = summary
+        self.recorder = prepared.recorder
+        self.impact = None if prepared.impact is None else prepared.impact.begin()
 
     def _resolve(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
         identity = self._identity()
@@ -196,7 +199,9 @@ class RequestScope(InFlight):
         binding, self._binding = self._binding, None
         if binding is None:
             return
-        self.write_summary()
+        summary = self.summary
+        if summary is not None and summary.evaluations:  # `write_summary()`, without a call for a request with none
+            call_safely("ff_otel could not write the request's flag summary", summary.write)
         binding.release()
         if linger:
             linger_identity(self.identity)

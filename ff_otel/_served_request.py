@@ -37,7 +37,18 @@ class ServedRequest:
         served.finish(response.status_code, reason=response.reason, headers=response.headers)
     """
 
-    __slots__ = ("_activation", "_finished", "_linger", "_method", "_route", "error", "scope", "span", "status_code")
+    __slots__ = (
+        "_activation",
+        "_finished",
+        "_linger",
+        "_method",
+        "_route",
+        "error",
+        "finishes",
+        "scope",
+        "span",
+        "status_code",
+    )
 
     def __init__(
         self, scope: RequestScope, span: ServerSpan, *, method: str | None, route: RouteLookup, linger: bool = False
@@ -53,6 +64,8 @@ class ServedRequest:
         self.error: BaseException | None = None
         """The exception behind the request's failure, if any: noted by `note_exception`, or set by the adapter."""
         self._activation: contextlib.AbstractContextManager[object] | None = None
+        self.finishes = span.owned or scope.impact is not None
+        """True when `finish` has anything to do: a span started here to end, or impact flags to measure."""
 
     def __enter__(self) -> ServedRequest:
         if self.span.owned:  # OpenTelemetry's own span is current already
@@ -91,7 +104,7 @@ class ServedRequest:
 
         A 5xx without `error` takes the exception `note_exception` saw, if any.
         """
-        if self._finished or not (self.span.owned or self.scope.impact is not None):  # `scope.measured`
+        if self._finished or not self.finishes:
             return
         self._finished = True
         route = call_safely("ff_otel could not read the request's route", self._route)

@@ -64,9 +64,6 @@ def name_after_route(span: Span, method: str | None, route: str | None) -> None:
         span.set_attribute(HTTP_ROUTE, route)
 
 
-_NOTHING: dict[str, Any] = {}  # never written: `record_exception` and `finish` touch only owned spans
-
-
 class ServerSpan:
     """The span a request's evaluations land on; `owned` when it was started here and must be ended here."""
 
@@ -76,10 +73,12 @@ class ServerSpan:
         self.span = span
         self.owned = owned
         self.asgi = False
+        if not owned:  # the rest is read only for a span started here, which is ended here
+            return
         self._mode = _StabilityMode.DEFAULT if spans is None else spans.mode
         self._histograms: tuple[Histogram | None, Histogram | None] = (None, None)
-        self._attributes: dict[str, Any] = {} if owned else _NOTHING  # only a span started here is ended here
-        self._started = default_timer() if owned else 0.0
+        self._attributes: dict[str, Any] = {}
+        self._started = default_timer()
 
     def activated(self) -> contextlib.AbstractContextManager[object]:
         """Make an owned span the current one for a block (OpenTelemetry's own span is current already)."""

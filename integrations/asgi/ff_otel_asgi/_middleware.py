@@ -6,6 +6,7 @@ from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any, cast
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware, get_host_port_url_tuple
+from opentelemetry.trace import Span
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,31 +58,39 @@ class FeatureFlagMiddleware:
                 self._handle, tracer_provider=core.tracer_provider, meter_provider=core.meter_provider
             )
         self._app_traces_itself: bool | None = None  # decided at the first request, once the app is built
+        self._callbacks_read_request = self.options.identity is not None or self.options.context_builder is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The same URL that OpenTelemetry's ASGI middleware matches its own exclusions against.
         url = lambda: get_host_port_url_tuple(scope)[2]  # type: ignore[no-untyped-call]  # noqa: E731
         if not self._active or scope["type"] not in _HANDLED or self._requests.excludes(url):
             await self.app(scope, receive, send)
-        elif self._traced is None or current_request_span() is not None or self._wrapped_app_traces():
-            await self._handle(scope, receive, send)
+            return
+        span = current_request_span()
+        if span is not None or self._traced is None or self._wrapped_app_traces():
+            await self._serve(scope, receive, send, span)
         else:
             await self._traced(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The application `_traced` wraps: its server span is current here."""
+        await self._serve(scope, receive, send, current_request_span())
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, span: Span | None) -> None:
         served = self._requests.serve(
-            Request(scope) if scope["type"] == "http" else HTTPConnection(scope),
+            # Made only for the callbacks it is handed to.
+            _connection(scope) if self._callbacks_read_request else None,
             find_identity=lambda: _visitor(self._requests, scope),
             method=scope.get("method"),
             route=lambda: getattr(scope.get("route"), "path", None),  # the template of the route the router matched
             # None when the server span starts further in: the response start tells which it is.
-            span=current_request_span(),
+            span=span,
             # An outer middleware may still evaluate flags for this user on the way out; the identity ends with
             # the request's task.
             linger=True,
         )
         with served:
-            if (served.scope.state is None and not served.scope.measured) or scope["type"] != "http":
+            if (served.scope.summary is None and not served.finishes) or scope["type"] != "http":
                 await self.app(scope, receive, send)
                 return
             response = _Response(served, send)
@@ -96,6 +105,10 @@ class FeatureFlagMiddleware:
         if self._app_traces_itself is None:
             self._app_traces_itself = traces_itself(self.app)
         return self._app_traces_itself
+
+
+def _connection(scope: Scope) -> HTTPConnection:
+    return Request(scope) if scope["type"] == "http" else HTTPConnection(scope)
 
 
 class _Response:
@@ -113,16 +126,17 @@ class _Response:
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
-        last = (kind == "http.response.body" and not message.get("more_body")) or kind == "http.response.pathsend"
-        scope = self._served.scope
         if kind == "http.response.start":
             self.status_code = message.get("status")
-            scope.adopt_current_span(server_only=True)
-        elif last:
-            scope.write_summary()
+            self._served.scope.adopt_current_span(server_only=True)
+            await self._send(message)
+            return
+        last = (kind == "http.response.body" and not message.get("more_body")) or kind == "http.response.pathsend"
+        if last:
+            self._served.scope.write_summary()
         await self._send(message)
         # A 5xx ends when the application returns instead, so that the exception behind it, if any, is known.
-        if last and (self.status_code or 0) < 500:
+        if last and self._served.finishes and (self.status_code or 0) < 500:
             self._served.finish(self.status_code)
 
 

@@ -108,7 +108,7 @@ def _respond(response: HttpResponseBase, served: ServedRequest) -> HttpResponseB
 
     if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
         response.streaming_content = served.stream(response.streaming_content, finish)
-    else:
+    elif served.finishes:
         finish()
     return response
 

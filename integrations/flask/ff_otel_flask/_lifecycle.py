@@ -12,7 +12,6 @@ from flask.globals import request_ctx
 from flask.sessions import NullSession, SecureCookieSessionInterface
 from opentelemetry import trace
 from opentelemetry.instrumentation.wsgi import OpenTelemetryMiddleware
-from opentelemetry.trace import INVALID_SPAN
 from werkzeug.wsgi import get_current_url
 
 from ff_otel import Identity, Options
@@ -51,6 +50,7 @@ class RequestLifecycle:
             self._respond, tracer_provider=core.tracer_provider, meter_provider=core.meter_provider
         )
         self._lock = threading.Lock()
+        self._checked_hooks: tuple[list[Any] | None, int] = (None, 0)  # the teardown hooks last found in order
         flask.request_started.connect(self.request_started, app, weak=False)
         app.after_request(self.after_request)
         app.teardown_request(self.teardown_request)
@@ -82,9 +82,8 @@ class RequestLifecycle:
             _take_instrumentors_span(served, environ)
             served.status_code = response.status_code
             if response.is_streamed:
-                # The body is produced after teardown (Flask 3.1 even tears down twice around it): its scope closes
-                # after the last chunk. Without `stream_with_context` there is no request context then to look
-                # the user up in: look it up now.
+                # The body is produced after teardown (Flask 3.1 even tears down twice around it) and closes the scope:
+                # without `stream_with_context` no request context is left then to look the user up in. Now, then.
                 environ[STREAMED_KEY] = True
                 served.scope.resolve()
         return response
@@ -135,26 +134,27 @@ class RequestLifecycle:
         return served.end_after_body(body, span)
 
     def _teardown_before_instrumentors(self) -> None:
-        """Keep our teardown hook after FlaskInstrumentor's in the app's list, so that it runs first (Flask runs
-        them in reverse) and writes the summary before that span ends; `instrument_app` after `init_app` puts
-        them the other way round."""
-        ours, theirs = self.teardown_request, getattr(self._app, "_teardown_request", None)
+        """Keep our teardown hook after FlaskInstrumentor's in the app's list (Flask runs them in reverse), so ours
+        writes the summary before that span ends, also when `instrument_app` came after `init_app`."""
         hooks = self._app.teardown_request_funcs.get(None, [])
-        if theirs not in hooks or ours not in hooks or hooks.index(ours) > hooks.index(theirs):
+        if hooks is self._checked_hooks[0] and len(hooks) == self._checked_hooks[1]:  # none added since last time
             return
-        with self._lock:
-            hooks = [hook for hook in self._app.teardown_request_funcs[None] if hook != ours]
-            if theirs in hooks:
-                hooks.insert(hooks.index(cast("Any", theirs)) + 1, ours)
-                # A new list, so a request iterating the old one in another thread is not disturbed.
-                self._app.teardown_request_funcs[None] = hooks
+        ours, theirs = self.teardown_request, getattr(self._app, "_teardown_request", None)
+        if theirs in hooks and ours in hooks and hooks.index(ours) < hooks.index(theirs):
+            with self._lock:
+                hooks = [hook for hook in self._app.teardown_request_funcs[None] if hook != ours]
+                if theirs in hooks:
+                    hooks.insert(hooks.index(cast("Any", theirs)) + 1, ours)
+                    # A new list, so a request iterating the old one in another thread is not disturbed.
+                    self._app.teardown_request_funcs[None] = hooks
+        self._checked_hooks = (hooks, len(hooks))
 
 
 def _take_instrumentors_span(served: ServedRequest, environ: WSGIEnvironment) -> None:
     """FlaskInstrumentor starts its span in its `before_request` hook, after the scope opened, and keeps it here."""
-    span = environ.get(_INSTRUMENTOR_SPAN_KEY)
-    if served.scope.span is INVALID_SPAN and isinstance(span, trace.Span) and span.get_span_context().is_valid:
-        served.scope.span = span
+    span, summary = environ.get(_INSTRUMENTOR_SPAN_KEY), served.scope.state
+    if summary is not None and summary.span is trace.INVALID_SPAN and isinstance(span, trace.Span):
+        summary.span = span if span.get_span_context().is_valid else trace.INVALID_SPAN
 
 
 def _visitor(requests: WebRequests, app: flask.Flask) -> Identity | None:
