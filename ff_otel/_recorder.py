@@ -15,6 +15,7 @@ prepared) or `deliver(destination, evaluation, data)`, all with the same per-eva
 from __future__ import annotations
 
 import contextvars
+import functools
 import itertools
 import time
 import weakref
@@ -110,6 +111,7 @@ class Recorder:
         # Per span (by id, dropped when the span is collected), a counter of its evaluation events: `next()` on
         # one is atomic, so the cap stays exact when the threads of one request share its span, with no lock.
         self._span_events: dict[int, itertools.count[int]] = {}
+        self._span_watchers: dict[int, weakref.ref[Span]] = {}  # what drops a span's counter when it is collected
         self._attributes = EvaluationAttributes(options)
         self._latest = options.semconv != "legacy"
         # Known outcomes are recorded on a span only as plain span events; nowhere else do they need more.
@@ -398,8 +400,10 @@ class Recorder:
             fresh = itertools.count()
             counter = counts.setdefault(span_id, fresh)
             if counter is fresh:  # the one thread whose counter was kept forgets it with the span
+                watchers = self._span_watchers
                 try:
-                    weakref.finalize(span, counts.pop, span_id, None)
+                    # A weak reference with a callback, not `weakref.finalize`: a few times cheaper, once per span.
+                    watchers[span_id] = weakref.ref(span, functools.partial(_forget_span, counts, watchers, span_id))
                 except TypeError:  # a span class that cannot be referenced weakly: not counted, never kept
                     counts.pop(span_id, None)
         count = next(counter)
@@ -445,6 +449,14 @@ class Recorder:
 
     def _clean_name(self, name: str) -> str:
         return clean_text(name, self._max_length)
+
+
+def _forget_span(
+    counts: dict[int, itertools.count[int]], watchers: dict[int, weakref.ref[Span]], span_id: int, _: object
+) -> None:
+    """A span is collected: its event counter and its watcher go with it."""
+    counts.pop(span_id, None)
+    watchers.pop(span_id, None)
 
 
 def _never_again(*_: object) -> bool:

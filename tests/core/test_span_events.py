@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 
 import ff_otel
+from ff_otel._install import recorder_for
 from tests.conftest import Telemetry
 
 
@@ -156,3 +159,20 @@ def test_each_span_has_its_own_event_budget(telemetry: Telemetry) -> None:
                 client.get_boolean_value("new-checkout", False)
 
     assert [len(span.events) for span in telemetry.spans()] == [2, 2]
+
+
+@pytest.mark.usefixtures("flags")
+def test_a_spans_event_budget_is_forgotten_with_the_span(telemetry: Telemetry) -> None:
+    installation = ff_otel.install(max_events_per_span=2)
+    recorder = recorder_for(installation.options)
+    client = api.get_client()
+    for _ in range(50):
+        with telemetry.tracer.start_as_current_span("request"):
+            client.get_boolean_value("new-checkout", False)
+            client.get_string_value("banner-color", "grey")
+            assert len(recorder._span_events) == len(recorder._span_watchers) == 1
+    gc.collect()  # the SDK exports a copy: the span itself is gone once it has ended
+
+    assert recorder._span_events == {}
+    assert recorder._span_watchers == {}
+    assert [len(span.events) for span in telemetry.spans()] == [2] * 50
