@@ -117,12 +117,16 @@ class LazyIdentity:
 class Layer:
     """What is bound at one point: the application's context and the request's identity, merged on demand."""
 
-    __slots__ = ("_context", "_version", "explicit", "identity", "loose")
+    __slots__ = ("_context", "_version", "beneath", "explicit", "identity", "loose")
 
-    def __init__(self, explicit: Explicit | None, identity: LazyIdentity | None, *, loose: bool = False) -> None:
+    def __init__(
+        self, explicit: Explicit | None, identity: LazyIdentity | None, *, loose: bool = False, on: Layer | None = None
+    ) -> None:
         self.explicit = explicit
         self.identity = identity
-        self.loose = loose  # set by the application outside any ff-otel block: no token will ever reset it
+        self.loose = loose  # set outside any ff-otel block (or left by a request): no token will ever reset it
+        # For a loose layer, the layer it was set on, past any loose ones: what is current again once it is dropped.
+        self.beneath: Layer | None = (on.beneath if on is not None and on.loose else on) if loose else None
         self._context: EvaluationContext | None = None
         self._version = -1
 
@@ -174,14 +178,15 @@ def current_layer() -> Layer | None:
 
 
 def forget_loose_context(*_: object, **__: object) -> None:
-    """Drop a context the application set outside any ff-otel block, at the start of a new request.
+    """Drop a context the application set outside any ff-otel block, and the identity a request left bound, where a
+    request starts or ends; a block that the request itself ran in is current again.
 
     Adapters call this where a request begins on a reused thread, so what one request set never reaches the next;
     it ignores its arguments, so a framework's signal can call it directly.
     """
     layer = _LAYER.get()
     if layer is not None and layer.loose:
-        _LAYER.set(None)
+        _LAYER.set(layer.beneath)  # an enclosing block (a test client's request inside one, say) stays
 
 
 class ScopedPropagator(TransactionContextPropagator):
@@ -200,6 +205,7 @@ class ScopedPropagator(TransactionContextPropagator):
                 Explicit(transaction_context.targeting_key, None, transaction_context.attributes),
                 None if outer is None else outer.identity,
                 loose=outer is None or outer.loose,
+                on=outer,
             )
         )
 
@@ -351,12 +357,18 @@ class Binding:
             else:
                 self._foreign_previous = previous
 
-    def release(self) -> None:
-        try:
-            _LAYER.reset(self._token)
-        except ValueError:
-            # Left in another context than entered (a generator finished by another task): restore by value.
-            _LAYER.set(self._previous)
+    def release(self, linger: LazyIdentity | None = None) -> None:
+        """Restore the layer that was current before. With `linger`, that identity stays bound in its place
+        instead, as a context set outside any block, until `forget_loose_context()` at the next request's start."""
+        if linger is not None:
+            previous = self._previous
+            _LAYER.set(Layer(None if previous is None else previous.explicit, linger, loose=True, on=previous))
+        else:
+            try:
+                _LAYER.reset(self._token)
+            except ValueError:
+                # Left in another context than entered (a generator finished by another task): restore by value.
+                _LAYER.set(self._previous)
         try:
             if self._foreign_previous is not None:
                 transaction_context.set_transaction_context(self._foreign_previous)
@@ -370,12 +382,6 @@ def bind_identity(identity: LazyIdentity) -> Binding:
     """Bind a request's identity under whatever context the application has set so far."""
     outer = _LAYER.get()
     return Binding(Layer(None if outer is None else outer.explicit, identity))
-
-
-def linger_identity(identity: LazyIdentity) -> None:
-    """Leave `identity` bound after its block, until `forget_loose_context()` at the next request's start."""
-    outer = _LAYER.get()
-    _LAYER.set(Layer(None if outer is None else outer.explicit, identity, loose=True))
 
 
 class evaluation_context:  # noqa: N801 - used like a function, like contextlib's managers

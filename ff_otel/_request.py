@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, get_current_span
 
 from ff_otel._adapter_options import AdapterOptions
-from ff_otel._context import Binding, LazyIdentity, bind_identity, linger_identity
+from ff_otel._context import Binding, LazyIdentity, bind_identity
 from ff_otel._identity import ANONYMOUS, Identity
 from ff_otel._impact import Impact, impact_for
 from ff_otel._install import recorder_for
@@ -202,9 +202,7 @@ class RequestScope(InFlight):
         summary = self.summary
         if summary is not None and summary.evaluations:  # `write_summary()`, without a call for a request with none
             call_safely("ff_otel could not write the request's flag summary", summary.write)
-        binding.release()
-        if linger:
-            linger_identity(self.identity)
+        binding.release(self.identity if linger else None)
         token, self._in_flight_token = self._in_flight_token, None
         if token is not None:
             try:

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
-from openfeature import transaction_context
+from openfeature import api, transaction_context
 from openfeature.transaction_context import ContextVarsTransactionContextPropagator
 
 import ff_otel
@@ -57,6 +57,21 @@ def test_a_context_set_outside_any_block_never_reaches_the_next_request_on_the_t
     assert first.json()["targeting_key"] == "tenant-7"
     assert second.json()["targeting_key"] is None
     assert second.json()["attributes"] == {}
+
+
+def test_a_request_served_inside_the_applications_own_block_leaves_that_block_in_place(
+    settings: DjangoSettings, transactional_db: None
+) -> None:
+    settings.MIDDLEWARE = [SESSION, AUTH, OURS]
+    client = Client()  # serves in this thread, as a test does: the request's end runs in the block's context
+    with ff_otel.evaluation_context(targeting_key="tester", attributes={"suite": "e2e"}):
+        served = client.get("/flags/").json()
+        after = api.get_transaction_context()
+        again = client.get("/flags/").json()
+        assert (after.targeting_key, after.attributes) == ("tester", {"suite": "e2e"})
+        assert api.get_transaction_context().targeting_key == "tester"
+    assert served["targeting_key"] == again["targeting_key"] == "tester"  # the application's context wins
+    assert api.get_transaction_context().targeting_key is None
 
 
 async def test_an_async_only_middleware_evaluating_before_an_async_view_sees_the_user(
