@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from openfeature import transaction_context
 from openfeature.evaluation_context import EvaluationContext, EvaluationContextAttribute, get_evaluation_context
@@ -187,6 +187,34 @@ def forget_loose_context(*_: object, **__: object) -> None:
     layer = _LAYER.get()
     if layer is not None and layer.loose:
         _LAYER.set(layer.beneath)  # an enclosing block (a test client's request inside one, say) stays
+
+
+# The layer current where a framework said a request starts, and what was noted before it (a request served
+# inside another one nests): `end_request_context()` makes it current again.
+_STARTED_ON: contextvars.ContextVar[tuple[Layer | None, object] | None] = contextvars.ContextVar(
+    "ff_otel_request_started_on", default=None
+)
+
+
+def start_request_context(*_: object, **__: object) -> None:
+    """A request starts (a framework's signal, before any middleware): `forget_loose_context()`, and note the
+    context it starts in. Ignores its arguments, so a framework's signal can call it directly."""
+    forget_loose_context()
+    _STARTED_ON.set((_LAYER.get(), _STARTED_ON.get()))
+
+
+def end_request_context(*_: object, **__: object) -> None:
+    """A request has ended: the context it started in is current again, whatever the application set on top of
+    it meanwhile, even inside an enclosing block, and whatever identity the request left bound. Without
+    `start_request_context()` before it, `forget_loose_context()`."""
+    started = _STARTED_ON.get()
+    if started is None:
+        forget_loose_context()
+        return
+    layer, outer = started
+    _STARTED_ON.set(cast("tuple[Layer | None, object] | None", outer))
+    if _LAYER.get() is not layer:
+        _LAYER.set(layer)
 
 
 class ScopedPropagator(TransactionContextPropagator):

@@ -22,7 +22,7 @@ import contextlib
 
 from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
-from ff_otel._context import current_layer, forget_loose_context
+from ff_otel._context import current_layer, end_request_context, forget_loose_context, start_request_context
 from ff_otel._identity import ANONYMOUS_ID_KEY, SESSION_ID_PURPOSE, visitor_identity
 from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, activate_defaults, killed
@@ -68,6 +68,7 @@ __all__ = [
     "activate_defaults",
     "call_safely",
     "current_layer",
+    "end_request_context",
     "forget_loose_context",
     "killed",
     "name_after_route",
@@ -79,6 +80,7 @@ __all__ = [
     "semconv",
     "span_method",
     "split_options",
+    "start_request_context",
     "track_openfeature_evaluations",
     "variable_name",
     "visitor_identity",

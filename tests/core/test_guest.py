@@ -12,7 +12,7 @@ from openfeature.hook import Hook, HookContext, HookHints
 from openfeature.transaction_context import ContextVarsTransactionContextPropagator
 
 import ff_otel
-from ff_otel.integration import forget_loose_context
+from ff_otel.integration import end_request_context, forget_loose_context, start_request_context
 from tests.conftest import Telemetry
 
 
@@ -102,6 +102,22 @@ def test_a_context_set_outside_any_block_ends_at_the_next_request_start() -> Non
     api.set_transaction_context(EvaluationContext("left-over"))
     assert api.get_transaction_context().targeting_key == "left-over"
     forget_loose_context()  # what an adapter does where a new request begins
+    assert api.get_transaction_context().targeting_key is None
+
+
+def test_a_request_ends_in_the_context_it_started_in_also_when_requests_nest() -> None:
+    ff_otel.install()
+    with ff_otel.evaluation_context(targeting_key="block"):
+        start_request_context()  # what a framework's request-start signal runs
+        api.set_transaction_context(EvaluationContext("outer-request"))
+        start_request_context()  # a request served inside that one (a test client called from a view)
+        api.set_transaction_context(EvaluationContext("inner-request"))
+        end_request_context()
+        assert api.get_transaction_context().targeting_key == "outer-request"
+        end_request_context()
+        assert api.get_transaction_context().targeting_key == "block"
+        end_request_context()  # an end with no start noted: only what was set outside any block goes
+        assert api.get_transaction_context().targeting_key == "block"
     assert api.get_transaction_context().targeting_key is None
 
 

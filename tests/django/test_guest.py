@@ -74,6 +74,20 @@ def test_a_request_served_inside_the_applications_own_block_leaves_that_block_in
     assert api.get_transaction_context().targeting_key is None
 
 
+def test_what_a_request_set_inside_the_applications_own_block_ends_with_the_request(
+    settings: DjangoSettings, transactional_db: None
+) -> None:
+    settings.MIDDLEWARE = [SESSION, AUTH, SETS_CONTEXT, OURS]  # the app's middleware sets its context before ours
+    client = Client()
+    with ff_otel.evaluation_context(targeting_key="tester"):
+        first = client.get("/flags/", headers={"x-app-targeting-key": "tenant-7"}).json()
+        after = api.get_transaction_context()
+        second = client.get("/flags/").json()
+        assert (after.targeting_key, after.attributes) == ("tester", {})
+    assert first["targeting_key"] == "tenant-7"
+    assert (second["targeting_key"], second["attributes"]) == ("tester", {})
+
+
 async def test_an_async_only_middleware_evaluating_before_an_async_view_sees_the_user(
     user: User, user_session: str, settings: DjangoSettings, caplog: pytest.LogCaptureFixture, telemetry: Telemetry
 ) -> None:

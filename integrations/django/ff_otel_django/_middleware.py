@@ -15,7 +15,7 @@ from django.http.response import HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 
 from ff_otel import Identity
-from ff_otel.integration import ServedRequest, WebRequests, activate, forget_loose_context
+from ff_otel.integration import ServedRequest, WebRequests, activate, end_request_context, start_request_context
 from ff_otel_django.apps import load_options
 
 _AUTH_MIDDLEWARE = "django.contrib.auth.middleware"  # whose lazy `request.user` is exactly `get_user(request)`
@@ -45,8 +45,8 @@ class FeatureFlagMiddleware:
         if not activate(core).active:
             raise MiddlewareNotUsed("ff_otel is turned off")  # the kill switch: Django drops the middleware
         # A reused thread must not carry what the previous request set outside any block into this one.
-        request_started.connect(forget_loose_context, dispatch_uid="ff_otel.forget_loose_context")
-        request_finished.connect(forget_loose_context, dispatch_uid="ff_otel.forget_lingering_context")
+        request_started.connect(start_request_context, dispatch_uid="ff_otel.start_request_context")
+        request_finished.connect(end_request_context, dispatch_uid="ff_otel.end_request_context")
         self._requests = WebRequests("ff_otel_django", core, self.options, frameworks=("DJANGO",))
 
     def __call__(self, request: HttpRequest) -> Any:
