@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 from openfeature import transaction_context
 from openfeature.evaluation_context import EvaluationContext, EvaluationContextAttribute, get_evaluation_context
@@ -189,11 +189,12 @@ def forget_loose_context(*_: object, **__: object) -> None:
         _LAYER.set(layer.beneath)  # an enclosing block (a test client's request inside one, say) stays
 
 
-# The layer current where a framework said a request starts, and what was noted before it (a request served
-# inside another one nests): `end_request_context()` makes it current again.
-_STARTED_ON: contextvars.ContextVar[tuple[Layer | None, object] | None] = contextvars.ContextVar(
-    "ff_otel_request_started_on", default=None
-)
+_RequestStart = tuple["Layer | None", "_RequestStart | None"]
+"""The layer current where a framework said a request starts, and the start noted before it (a request served
+inside another one nests)."""
+
+_STARTED_ON: contextvars.ContextVar[_RequestStart | None] = contextvars.ContextVar("ff_otel_started_on", default=None)
+"""The start of the request in progress: `end_request_context()` makes its layer current again."""
 
 
 def start_request_context(*_: object, **__: object) -> None:
@@ -212,7 +213,7 @@ def end_request_context(*_: object, **__: object) -> None:
         forget_loose_context()
         return
     layer, outer = started
-    _STARTED_ON.set(cast("tuple[Layer | None, object] | None", outer))
+    _STARTED_ON.set(outer)
     if _LAYER.get() is not layer:
         _LAYER.set(layer)
 
@@ -387,7 +388,7 @@ class Binding:
 
     def release(self, linger: LazyIdentity | None = None) -> None:
         """Restore the layer that was current before. With `linger`, that identity stays bound in its place
-        instead, as a context set outside any block, until `forget_loose_context()` at the next request's start."""
+        instead, as a context set outside any block, until the request's end or the next one's start drops it."""
         if linger is not None:
             previous = self._previous
             _LAYER.set(Layer(None if previous is None else previous.explicit, linger, loose=True, on=previous))
