@@ -106,7 +106,7 @@ def per_request(rounds: int, count: int) -> str:
     from benchmarks import _request_cases as cases_of
 
     columns: dict[str, dict[str, float]] = {}
-    no_flags: dict[str, float] = {}
+    no_flags: dict[str, dict[str, float]] = {}
     for framework in cases_of.SENDERS:
         _progress(f"per request, {framework}")
         cases = {name: cases_of.case(framework, name, count) for name in (requests.OFFICIAL, *REQUEST_ROWS)}
@@ -114,12 +114,13 @@ def per_request(rounds: int, count: int) -> str:
         _progress(f"per request, {framework}, endpoint with no flag")
         empty = {
             name: cases_of.case(framework, name, count, cases_of.NO_FLAGS_PATH)
-            for name in (requests.OFFICIAL, requests.FF_OTEL)
+            for name in (requests.OFFICIAL, requests.HOOK_POINTS, requests.FF_OTEL)
         }
-        no_flags[framework] = ratios(empty, requests.OFFICIAL, rounds=rounds)[requests.FF_OTEL]
+        no_flags[framework] = ratios(empty, requests.OFFICIAL, rounds=rounds)
     frameworks = list(cases_of.SENDERS)
     rows = [[name] + [f"{columns[f][name]:.2f}" for f in frameworks] for name in REQUEST_ROWS]
-    rows.append([f"{requests.FF_OTEL}, endpoint that evaluates no flag"] + [f"{no_flags[f]:.2f}" for f in frameworks])
+    for name in (requests.HOOK_POINTS, requests.FF_OTEL):
+        rows.append([f"{name}, endpoint that evaluates no flag"] + [f"{no_flags[f][name]:.2f}" for f in frameworks])
     _progress("per request, Django, logged-in user")
     logged_in = {
         name: cases_of.case("Django", name, count, logged_in=True)

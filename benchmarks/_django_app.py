@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import django
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, JsonResponse
 from django.test.utils import override_settings
 from django.urls import path
@@ -22,6 +24,7 @@ from opentelemetry.instrumentation.django import DjangoInstrumentor
 from benchmarks._callers import wsgi_sender
 from benchmarks._flags import evaluate_flags
 from benchmarks._requests import (
+    HOOK_POINTS,
     NO_FLAGS_PATH,
     PATH,
     Send,
@@ -46,6 +49,35 @@ BASE_MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 ADAPTER = "ff_otel_django.FeatureFlagMiddleware"
+DO_NOTHING = f"{__name__}.DoNothingMiddleware"
+
+# The request-signal receivers a case may connect, by `dispatch_uid`: ff-otel's middleware connects its two for the
+# process's life, so they are disconnected after each case, or every case after the first would pay for them.
+_RECEIVERS = (
+    (request_started, "ff_otel.start_request_context"),
+    (request_finished, "ff_otel.end_request_context"),
+    (request_started, "benchmarks.do_nothing"),
+    (request_finished, "benchmarks.do_nothing"),
+)
+
+
+class DoNothingMiddleware:
+    """Hooks in where ff-otel's middleware does (the call, `process_view`, both request signals), doing nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        request_started.connect(_do_nothing, dispatch_uid="benchmarks.do_nothing")
+        request_finished.connect(_do_nothing, dispatch_uid="benchmarks.do_nothing")
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Callable[..., object], *_: object) -> None:
+        return None
+
+
+def _do_nothing(**_: object) -> None:
+    return None
 
 
 def flags(request: HttpRequest) -> JsonResponse:
@@ -77,6 +109,9 @@ def logged_in_cookie() -> str:
 def django_sender(case: str, traces: Traces, path: str = PATH, cookie: str | None = None) -> Iterator[Send]:
     """A Django WSGI handler set up as `case` says, and a sender of its `GET path` (with `cookie`, if given)."""
     middleware = [*BASE_MIDDLEWARE, ADAPTER] if uses_adapter(case) else BASE_MIDDLEWARE
+    if case == HOOK_POINTS:
+        middleware = [*BASE_MIDDLEWARE, DO_NOTHING]
+    connected = len(request_started.receivers), len(request_finished.receivers)
     with override_settings(
         ROOT_URLCONF=__name__,
         MIDDLEWARE=middleware,
@@ -95,3 +130,7 @@ def django_sender(case: str, traces: Traces, path: str = PATH, cookie: str | Non
         finally:
             if instrumented(case):
                 instrumentor.uninstrument()
+            for signal, dispatch_uid in _RECEIVERS:
+                signal.disconnect(dispatch_uid=dispatch_uid)
+            left = len(request_started.receivers), len(request_finished.receivers)
+            assert left == connected, f"{case} left request-signal receivers connected: {left} after {connected}"

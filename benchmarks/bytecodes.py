@@ -71,16 +71,14 @@ def per_request() -> str:
     cells = [
         (requests.HOOK_ONLY, requests.PATH, requests.HOOK_ONLY),
         (requests.FF_OTEL, requests.PATH, requests.FF_OTEL),
+        (requests.HOOK_POINTS, NO_FLAGS_PATH, f"{requests.HOOK_POINTS}, endpoint that evaluates no flag"),
         (requests.FF_OTEL, NO_FLAGS_PATH, f"{requests.FF_OTEL}, endpoint that evaluates no flag"),
     ]
     rows: dict[str, list[str]] = {}
     for framework in SENDERS:
         counts: dict[tuple[str, str], int] = {}
-        for name, path in {
-            (requests.OFFICIAL, requests.PATH),
-            (requests.OFFICIAL, NO_FLAGS_PATH),
-            *(c[:2] for c in cells),
-        }:
+        baselines = [(requests.OFFICIAL, requests.PATH), (requests.OFFICIAL, NO_FLAGS_PATH)]
+        for name, path in [*baselines, *(cell[:2] for cell in cells)]:
             ff_otel.uninstall()
             with case(framework, name, REQUESTS, path)() as batch:
                 batch()

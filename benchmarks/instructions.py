@@ -88,15 +88,12 @@ def per_request() -> str:
     for framework in SENDERS:
         names = (requests.OFFICIAL, requests.HOOK_ONLY, requests.FF_OTEL)
         with_flags = _ratios({n: ("request", framework, n, requests.PATH) for n in names}, requests.OFFICIAL)
-        empty = _ratios(
-            {n: ("request", framework, n, NO_FLAGS_PATH) for n in (requests.OFFICIAL, requests.FF_OTEL)},
-            requests.OFFICIAL,
-        )
+        empty_names = (requests.OFFICIAL, requests.HOOK_POINTS, requests.FF_OTEL)
+        empty = _ratios({n: ("request", framework, n, NO_FLAGS_PATH) for n in empty_names}, requests.OFFICIAL)
         for name in names[1:]:
             rows.setdefault(name, []).append(f"{with_flags[name]:.2f}")
-        rows.setdefault(f"{requests.FF_OTEL}, endpoint that evaluates no flag", []).append(
-            f"{empty[requests.FF_OTEL]:.2f}"
-        )
+        for name in empty_names[1:]:
+            rows.setdefault(f"{name}, endpoint that evaluates no flag", []).append(f"{empty[name]:.2f}")
     lines += [f"| {name} | " + " | ".join(values) + " |" for name, values in rows.items()]
     return "\n".join(lines)
 

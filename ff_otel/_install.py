@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import os
 import threading
+import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,7 +65,10 @@ class Installation:
 
 _lock = threading.Lock()
 _current: Installation | None = None
-_recorders: dict[Options, Recorder] = {}
+# Weakly: an app's recorder holds its options' providers, and goes with the app (a test suite makes many). The last
+# few made stay, for a caller that makes a scope per request without keeping its recorder.
+_recorders: weakref.WeakValueDictionary[Options, Recorder] = weakref.WeakValueDictionary()
+_recent_recorders: collections.deque[Recorder] = collections.deque(maxlen=8)
 _recorders_lock = threading.Lock()
 
 
@@ -146,6 +151,7 @@ def recorder_for(options: Options) -> Recorder:
             recorder = _recorders.get(options)
             if recorder is None:
                 recorder = _recorders[options] = Recorder(options)
+                _recent_recorders.append(recorder)
     return recorder
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -13,6 +14,8 @@ from openfeature.transaction_context import ContextVarsTransactionContextPropaga
 
 import ff_otel
 from ff_otel._context import propagator_is_ours
+from ff_otel._install import recorder_for
+from ff_otel._recorder import Recorder
 from ff_otel.integration import activate, activate_defaults
 from tests.conftest import Telemetry
 
@@ -141,3 +144,17 @@ def test_defaults_never_replace_what_was_installed_before() -> None:
     current = ff_otel.current_installation()
     assert current is not None
     assert (current.options.semconv, current.provisional) == ("both", False)
+
+
+def test_a_recorder_is_shared_while_in_use_and_recorders_of_dropped_options_do_not_pile_up() -> None:
+    held = recorder_for(ff_otel.Options(secret_key="held"))
+    assert recorder_for(ff_otel.Options(secret_key="held")) is held  # one per distinct set of options
+
+    for number in range(50):  # the options of apps made and dropped, one per test say
+        recorder_for(ff_otel.Options(secret_key=f"dropped-{number}"))
+    gc.collect()
+
+    alive = {recorder.options.secret_key for recorder in gc.get_objects() if type(recorder) is Recorder}
+    assert "held" in alive
+    assert len({key for key in alive if isinstance(key, str) and key.startswith("dropped-")}) <= 8  # the last few stay
+    assert recorder_for(ff_otel.Options(secret_key="held")) is held

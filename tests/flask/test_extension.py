@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import flask
 import pytest
@@ -66,6 +68,22 @@ def test_one_extension_serves_several_apps_made_by_a_factory_each_with_its_own_o
     assert first.test_client().get("/flags", headers={"X-User": "1"}, buffered=True).get_json()["targeting_key"] is None
     assert second.test_client().get("/flags", headers={"X-User": "2"}, buffered=True).get_json()["targeting_key"] == "2"
     assert first.extensions[EXTENSION_KEY] is not second.extensions[EXTENSION_KEY]
+
+
+def test_an_app_dropped_after_serving_goes_with_its_extension(telemetry: Telemetry) -> None:
+    # An app factory per test is the usual Flask test suite: each app must be collectable once dropped.
+    gc.collect()
+    receivers = len(flask.request_started.receivers)
+    app = create_bare_app()
+    FeatureFlags(app)
+    assert app.test_client().get("/flags", headers={"X-User": "1"}, buffered=True).get_json()["targeting_key"] == "1"
+    dropped = weakref.ref(app)
+    del app
+    gc.collect()
+
+    assert dropped() is None
+    assert len(flask.request_started.receivers) == receivers
+    assert event_names(telemetry) == {"feature_flag.evaluation"}
 
 
 def test_setting_up_the_same_app_twice_is_an_error() -> None:

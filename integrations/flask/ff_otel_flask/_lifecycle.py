@@ -51,7 +51,7 @@ class RequestLifecycle:
         )
         self._lock = threading.Lock()
         self._checked_hooks: tuple[list[Any] | None, int] = (None, 0)  # the teardown hooks last found in order
-        flask.request_started.connect(self.request_started, app, weak=False)
+        flask.request_started.connect(self.request_started, app)  # weakly, as the app's own hooks keep this alive
         app.after_request(self.after_request)
         app.teardown_request(self.teardown_request)
         app.wsgi_app = self  # type: ignore[method-assign]
