@@ -2,7 +2,7 @@
 
 Usage (from the checkout)::
 
-    .venv/bin/python -m benchmarks            # about 5 minutes on 2 cores; prints and writes the tables
+    .venv/bin/python -m benchmarks            # about 7 minutes on 2 cores; prints and writes the tables
     .venv/bin/python -m benchmarks --quick --no-readme   # one process, fewer rounds; RESULTS.md only
 
 The tables go to `benchmarks/RESULTS.md` and, between its markers, into README.md. In each of a few processes,
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one process, fewer rounds, one request per batch")
     parser.add_argument("--no-readme", action="store_true", help="write benchmarks/RESULTS.md only")
-    parser.add_argument("--processes", type=int, default=3, help="processes whose figures are taken the median of")
+    parser.add_argument("--processes", type=int, default=4, help="processes whose figures are taken the median of")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     # Short batches, best of several per round: on a busy machine some of them run undisturbed.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -146,6 +148,18 @@ def test_no_context_is_left_over_after_a_request(telemetry: Telemetry) -> None:
         client.get(path, headers={"x-user": "hank"})
         assert client.get("/sync").json()["targeting_key"] is None
         assert client.get("/async").json()["targeting_key"] is None
+
+
+def test_an_app_dropped_after_serving_is_collected(telemetry: Telemetry) -> None:
+    app = fastapi_app(native_tracing=False, identity=_user_header)
+    with TestClient(app) as client:
+        assert client.get("/async", headers={"x-user": "hank"}).json()["targeting_key"] == "hank"
+    dropped = weakref.ref(app)
+    del app, client
+    gc.collect()
+
+    assert dropped() is None
+    assert evaluation_events(telemetry.spans())
 
 
 def test_an_unknown_option_is_rejected_by_name() -> None:
