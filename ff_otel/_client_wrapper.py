@@ -201,6 +201,8 @@ def _end(
         recorder.deliver(destination, _evaluation(client, details, invocation), data)
     except Exception as error:
         report("ff_otel could not record a flag evaluation", error)
+        if data is not None:  # not counted, so no longer under way either
+            _abandon(recorder, data)
 
 
 def _finish(

@@ -315,6 +315,16 @@ class _LazyContext(EvaluationContext):
         raise AttributeError("a request's evaluation context is read-only")
 
 
+def _set_by_application(context: object) -> Explicit | None:
+    """What the application set through its own propagator, as ff-otel's propagator would hold it (its context wins
+    over the request's identity); None for nothing set, or for the context of ff-otel's own binding outside."""
+    if not isinstance(context, EvaluationContext) or type(context) is _LazyContext:
+        return None
+    if not (context.targeting_key or context.attributes):
+        return None
+    return Explicit(context.targeting_key, None, context.attributes)
+
+
 class _LiveBindings:
     """How many blocks are open right now, so an uninstall waits for them before giving the propagator back.
 
@@ -380,6 +390,8 @@ class Binding:
             # The application set its own propagator: hand it a context that still looks the identity up lazily.
             try:
                 previous = transaction_context.get_transaction_context()
+                if layer.explicit is None:
+                    layer.explicit = _set_by_application(previous)
                 transaction_context.set_transaction_context(_LazyContext(layer))
             except Exception as error:  # the application's propagator is its own: it may fail, we may not
                 report("ff_otel could not set the context through the application's propagator", error)

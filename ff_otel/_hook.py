@@ -19,6 +19,7 @@ from ff_otel._evaluation import Evaluation
 from ff_otel._recorder import Recorder
 from ff_otel._request_state import IN_FLIGHT
 from ff_otel._safe import report
+from ff_otel._values import safe_str
 
 IN_PROGRESS_KEY = "ff_otel.in_progress"
 
@@ -66,6 +67,10 @@ class FeatureFlagHook(Hook):
                 recorder.deliver(destination, evaluation_of(hook_context, details), hook_context.hook_data)
         except Exception as error:
             report("ff_otel could not record a flag evaluation", error)
+            try:
+                self.recorder_now().abandoned(hook_context.hook_data)  # not counted, so no longer under way either
+            except Exception as failure:
+                report("ff_otel could not note an evaluation that gave no answer", failure)
         finally:
             if _in_progress.tracking:
                 _in_progress.leave(hook_context.hook_data.get(IN_PROGRESS_KEY))
@@ -109,11 +114,11 @@ def evaluation_of_details(
     return Evaluation(
         details.flag_key,
         details.value,
-        variant if variant is None or type(variant) is str else str(variant),
+        variant if variant is None or type(variant) is str else safe_str(variant),
         details.reason,
         details.error_code,
         details.error_message,
         metadata if type(metadata) is dict or isinstance(metadata, Mapping) else None,
-        provider_name if provider_name is None or type(provider_name) is str else str(provider_name),
-        targeting_key if targeting_key is None or type(targeting_key) is str else str(targeting_key),
+        provider_name if provider_name is None or type(provider_name) is str else safe_str(provider_name),
+        targeting_key if targeting_key is None or type(targeting_key) is str else safe_str(targeting_key),
     )

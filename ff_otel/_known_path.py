@@ -145,5 +145,10 @@ class KnownPath:
             ):
                 instruments.count(known.series, data)
         except Exception as error:
-            report("ff_otel could not record a flag evaluation", error)
+            self._failed(error, data)
         return True
+
+    def _failed(self, error: Exception, data: Mapping[str, Any] | None) -> None:
+        report("ff_otel could not record a flag evaluation", error)
+        if data is not None and self._instruments is not None:  # not counted, so no longer under way either
+            self._instruments.abandoned(data)

@@ -26,6 +26,7 @@ from opentelemetry.metrics import _internal as _metrics_internal
 from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _semconv as semconv
+from ff_otel._safe import report
 from ff_otel._version import __version__
 
 START_KEY = "ff_otel.start"
@@ -139,7 +140,10 @@ class Instruments:
         if started is not None and self._under_way:  # never below zero, whatever a caller did twice
             self._under_way.pop()
         if type(started) is float and self.duration is not None:
-            self.duration.record(time.perf_counter() - started, self._attributes(self._cleaned(series)))
+            try:  # counted already: a histogram that fails must not make the evaluation look uncounted
+                self.duration.record(time.perf_counter() - started, self._attributes(self._cleaned(series)))
+            except Exception as error:
+                report("ff_otel could not record a flag evaluation's duration", error)
 
     def abandoned(self, data: Mapping[str, Any]) -> None:
         """An evaluation `started` noted ended with no answer (cancelled, interrupted): no longer under way."""

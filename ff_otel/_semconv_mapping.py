@@ -26,7 +26,7 @@ from ff_otel._identity import pseudonymize
 from ff_otel._options import Options
 from ff_otel._safe import report
 from ff_otel._value_policy import ValuePolicy
-from ff_otel._values import clean_text
+from ff_otel._values import clean_text, safe_str
 
 _Attributes = dict[str, AttributeValue]
 _Parts = tuple[_Attributes, _Attributes]
@@ -172,7 +172,7 @@ class EvaluationAttributes:
             if provider_name:
                 tail[semconv.LEGACY_PROVIDER_NAME] = provider_name
             # The older conventions put a stringified value where there is no variant.
-            legacy_variant = variant if variant is not None else None if value is None else str(value)
+            legacy_variant = variant if variant is not None else None if value is None else safe_str(value)
             if legacy_variant is not None:
                 tail[semconv.LEGACY_VARIANT] = legacy_variant
         return head, tail, from_provider

@@ -20,12 +20,18 @@ def snake_case(code: object) -> str:
 
     Custom reasons are lowered the same way (`Rule Match` -> `rule_match`).
     """
-    if not isinstance(code, str | Enum):  # a provider that returned something odd: still say what it was
+    if type(code) is not str:
+        if isinstance(code, str):
+            code = str.__str__(code)  # a str subclass's text, whatever its own methods do
+        elif not isinstance(code, Enum):  # a provider that returned something odd: still say what it was
+            return _to_snake(_safe_repr(code))
+    try:
+        cached = _snake_cache.get(code)
+        if cached is not None:
+            return cached
+        result = _to_snake(code.value if isinstance(code, Enum) else code)
+    except Exception:  # an enum with an odd value, or methods of its own that raise
         return _to_snake(_safe_repr(code))
-    cached = _snake_cache.get(code)
-    if cached is not None:
-        return cached
-    result = _to_snake(code.value if isinstance(code, Enum) else code)
     if len(_snake_cache) < 1024:  # custom reasons are few; never let odd input grow this without bound
         _snake_cache[code] = result
     return result
@@ -46,11 +52,13 @@ def clean_text(value: object, limit: int) -> str:
     """Any name-like value (key, variant, provider name, metadata) as a valid attribute string, never raising."""
     if type(value) is str and len(value) <= limit and value.isascii():
         return value
-    return truncate(value if isinstance(value, str) else safe_str(value), limit)
+    return truncate(safe_str(value), limit)
 
 
 def safe_str(value: object) -> str:
-    """`str(value)`, or a placeholder naming its type when its `__str__` raises."""
+    """`str(value)` (a str subclass's own text), or a placeholder naming its type when its `__str__` raises."""
+    if isinstance(value, str):
+        return str.__str__(value)  # never the subclass's methods, which may raise
     try:
         return str(value)
     except Exception:
@@ -73,7 +81,7 @@ def encode_value(value: object, limit: int) -> str | bool | int | float:
     structures as sorted JSON, so one value always encodes the same way.
     """
     if isinstance(value, str):
-        return truncate(value, limit)
+        return truncate(value if type(value) is str else str.__str__(value), limit)
     if isinstance(value, bool | float):
         return value
     if isinstance(value, int):
@@ -89,8 +97,9 @@ def _to_json(value: object, limit: int) -> str:
         # a small one.
         pruned = _prune(value, [limit + 1], 0)
         return json.dumps(pruned, sort_keys=True, separators=(",", ":"), default=_fallback, allow_nan=True)
-    except (ValueError, TypeError, RecursionError):
-        # Cycles, keys that cannot be sorted together, or nesting deeper than the interpreter allows.
+    except Exception:
+        # Cycles, keys that cannot be sorted together, nesting deeper than the interpreter allows, or a structure
+        # whose own methods raise.
         return _safe_repr(value)
 
 

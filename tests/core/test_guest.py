@@ -8,11 +8,20 @@ import threading
 import pytest
 from openfeature import api, transaction_context
 from openfeature.evaluation_context import EvaluationContext
+from openfeature.flag_evaluation import FlagResolutionDetails
 from openfeature.hook import Hook, HookContext, HookHints
-from openfeature.transaction_context import ContextVarsTransactionContextPropagator
+from openfeature.provider.in_memory_provider import InMemoryFlag, InMemoryProvider
+from openfeature.transaction_context import ContextVarsTransactionContextPropagator, TransactionContextPropagator
 
 import ff_otel
-from ff_otel.integration import end_request_context, forget_loose_context, start_request_context
+from ff_otel import Identity
+from ff_otel.integration import (
+    AdapterOptions,
+    RequestScope,
+    end_request_context,
+    forget_loose_context,
+    start_request_context,
+)
 from tests.conftest import Telemetry
 
 
@@ -126,3 +135,44 @@ def test_two_installs_that_disagree_are_said_once(caplog: pytest.LogCaptureFixtu
     ff_otel.install(semconv="legacy")
     ff_otel.install(semconv="both")
     assert len([w for w in _ff_otel_warnings(caplog) if "different options" in w]) == 1
+
+
+class ApplicationPropagator(TransactionContextPropagator):
+    """An application's own propagator, which ff-otel keeps."""
+
+    def __init__(self) -> None:
+        self.context = EvaluationContext()
+
+    def get_transaction_context(self) -> EvaluationContext:
+        return self.context
+
+    def set_transaction_context(self, transaction_context: EvaluationContext) -> None:
+        self.context = transaction_context
+
+
+def test_a_context_set_through_the_applications_propagator_before_a_request_binds_wins_over_its_identity(
+    telemetry: Telemetry,
+) -> None:
+    beta = InMemoryFlag(
+        "off",
+        {"on": True, "off": False},
+        context_evaluator=lambda flag, context: FlagResolutionDetails(
+            context.targeting_key == "tenant-bob", variant="on" if context.targeting_key == "tenant-bob" else "off"
+        ),
+    )
+    api.set_provider_and_wait(InMemoryProvider({"beta": beta}))
+    transaction_context.set_transaction_context_propagator(ApplicationPropagator())
+    ff_otel.install()
+    # An application middleware before the adapter's, say.
+    api.set_transaction_context(EvaluationContext("tenant-bob", {"tenant": "acme"}))
+
+    scope = RequestScope(None, find_identity=lambda: Identity.user("alice"), options=AdapterOptions())
+    with telemetry.tracer.start_as_current_span("request"), scope:
+        assert api.get_client().get_boolean_value("beta", False) is True
+        seen = api.get_transaction_context()
+        assert (seen.targeting_key, seen.attributes["tenant"]) == ("tenant-bob", "acme")
+
+    (span,) = telemetry.spans()
+    (event,) = span.events
+    assert (event.attributes or {})["feature_flag.context.id"] == "tenant-bob"
+    assert api.get_transaction_context() == EvaluationContext("tenant-bob", {"tenant": "acme"})  # restored

@@ -14,6 +14,8 @@ from openfeature.provider import AbstractProvider, Metadata
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan
 
 import ff_otel
@@ -35,6 +37,40 @@ class _RaisingMapping(Mapping[str, Any]):
         return iter(["flagSetId"])
 
     def __len__(self) -> int:
+        return 1
+
+
+class _TouchyReason(str):
+    """A str subclass (a str enum of a provider's, say) whose own methods raise."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no comparison")
+
+
+class _TouchyText(str):
+    def __len__(self) -> int:
+        raise RuntimeError("no length")
+
+
+class _Unreadable(dict[str, Any]):
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("no iteration")
+
+    def keys(self) -> Any:
+        raise RuntimeError("no keys")
+
+
+class _Unordered:
+    def __lt__(self, other: object) -> bool:
+        raise RuntimeError("no order")
+
+    def __hash__(self) -> int:
         return 1
 
 
@@ -244,3 +280,47 @@ def test_the_event_cap_is_exact_under_threads(telemetry: Telemetry, hostile: Hos
     assert len(span.events) == 64
     assert span.attributes is not None
     assert span.attributes["ff_otel.evaluations.dropped"] == threads_count * per_thread - 64
+
+
+def test_values_variants_and_reasons_whose_methods_raise_are_still_recorded_and_counted(
+    telemetry: Telemetry, hostile: HostileProvider
+) -> None:
+    hostile.details.update(
+        {
+            "variant": FlagResolutionDetails(True, variant=_RaisingStr()),  # type: ignore[arg-type]
+            "reason": FlagResolutionDetails(True, variant="on", reason=_TouchyReason("CUSTOM")),
+            "unreadable": FlagResolutionDetails(_Unreadable(a=1)),
+            "unordered": FlagResolutionDetails({_Unordered(): 1, _Unordered(): 2}),
+            "text": FlagResolutionDetails(_TouchyText("blue"), variant="blue"),
+        }
+    )
+    reader = InMemoryMetricReader()
+    ff_otel.install(capture_value="always", meter_provider=MeterProvider(metric_readers=[reader]))
+    client = api.get_client()
+
+    def evaluate() -> None:
+        client.get_boolean_value("variant", False)
+        client.get_boolean_value("reason", False)
+        client.get_object_value("unreadable", {})
+        client.get_object_value("unordered", {})
+        client.get_string_value("text", "")
+
+    span = _evaluate_in_span(telemetry, evaluate)
+
+    events = {event["feature_flag.key"]: event for event in _exported_attributes(span)}
+    assert list(events) == ["variant", "reason", "unreadable", "unordered", "text"]
+    assert events["variant"]["feature_flag.result.variant"] == "<_RaisingStr>"
+    assert events["reason"]["feature_flag.result.reason"] == "custom"
+    assert events["text"]["feature_flag.result.value"] == "blue"
+    assert isinstance(events["unreadable"]["feature_flag.result.value"], str)
+    assert isinstance(events["unordered"]["feature_flag.result.value"], str)
+    data = reader.get_metrics_data()
+    assert data is not None
+    totals = {
+        metric.name: sum(point.value for point in metric.data.data_points)  # type: ignore[union-attr,misc]
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+    }
+    assert totals["feature_flag.evaluation_requests_total"] == 5
+    assert totals["feature_flag.evaluation_active_count"] == 0
