@@ -45,7 +45,18 @@ class Explicit:
     ) -> None:
         self.targeting_key = targeting_key
         self.context_id = context_id
-        self.attributes: Mapping[str, Any] = attributes or _NO_ATTRIBUTES
+        self.attributes: Mapping[str, Any] = _NO_ATTRIBUTES if attributes is None else _readable(attributes)
+
+
+def _readable(attributes: object) -> Mapping[str, Any]:
+    """A copy of the attributes the application gave, read once here: a mapping that cannot be read is logged and
+    left out, rather than failing every evaluation made under it."""
+    try:
+        copied: dict[str, Any] = dict(attributes)  # type: ignore[call-overload]
+    except Exception as error:
+        report("ff_otel could not read the attributes of an evaluation context; they are left out", error)
+        return _NO_ATTRIBUTES
+    return copied or _NO_ATTRIBUTES
 
 
 _LOCK_MAKING = threading.Lock()
@@ -485,8 +496,8 @@ def identify(
     if layer is None:
         report("ff_otel.identify() called outside a request or evaluation_context block; ignored")
         return
-    key = None if targeting_key is None else str(targeting_key)
     try:
+        key = None if targeting_key is None else str(targeting_key)
         if layer.identity is not None:
             layer.identity.rebind(key, context_id, attributes)
         else:  # a plain block: the block's own context is what is rebound

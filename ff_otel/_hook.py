@@ -49,7 +49,7 @@ class FeatureFlagHook(Hook):
     def error(self, hook_context: HookContext, exception: Exception, hints: HookHints) -> None:
         # Only called when an evaluation fails: the exception is kept for `finally_after` to record.
         try:
-            self.recorder.failed(hook_context.hook_data, exception)
+            self.recorder_now().failed(hook_context.hook_data, exception)
         except Exception as error:
             report("ff_otel could not note an evaluation's exception", error)
 

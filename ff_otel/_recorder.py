@@ -386,7 +386,7 @@ class Recorder:
             self._emit_in_span(span, evaluation)
         if evaluation.error_code is not None and hook_data is not None:  # whenever one was raised, there is a code
             error = hook_data.get(_EXCEPTION_KEY)
-            if error is not None:
+            if error is not None and self._exceptions:  # noted under these options, or another app's
                 span.add_event(semconv.EXCEPTION_EVENT, self._exception_attributes(error))
 
     def _has_room(self, span: Span) -> bool:

@@ -195,8 +195,12 @@ class EvaluationAttributes:
         if (type(targeting_key) is str or targeting_key is None) and last[0] == state:
             return last[1]
         context_id = None if layer is None else layer.context_id(targeting_key)
-        if context_id is not None:
-            answer = self._valid_context_id(context_id)
+        if context_id is not None:  # bound by the application itself, and pseudonymized like any other source
+            answer = self._valid_context_id(
+                context_id
+                if self._context_id_of is _same
+                else self._context_id_of(clean_text(context_id, self._max_length))
+            )
         elif targeting_key is None:
             answer = None
         else:

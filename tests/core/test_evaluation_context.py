@@ -6,9 +6,12 @@ import asyncio
 import contextvars
 import logging
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 from openfeature.transaction_context import (
     ContextVarsTransactionContextPropagator,
@@ -18,6 +21,7 @@ from openfeature.transaction_context import (
 )
 
 import ff_otel
+from tests.conftest import Telemetry
 
 
 @pytest.fixture
@@ -202,3 +206,59 @@ def test_a_lazy_identity_is_resolved_once_even_when_threads_race_for_it() -> Non
         binding.release()
     assert calls == [1]
     assert keys == ["alice"] * 8
+
+
+class _Unreadable(dict[str, object]):
+    """A mapping whose reading raises (a lazy settings object, say)."""
+
+    def keys(self) -> Any:
+        raise RuntimeError("not readable")
+
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("not readable")
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+@pytest.mark.parametrize("attributes", [_Unreadable(plan="pro"), "plan=pro"], ids=["unreadable", "a string"])
+def test_a_block_whose_attributes_cannot_be_read_leaves_them_out_and_nothing_bound_after_it(
+    attributes: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    ff_otel.install()
+    block = ff_otel.evaluation_context(targeting_key="user-1", attributes=attributes)
+    with caplog.at_level(logging.WARNING, logger="ff_otel"), block as context:
+        assert (context.targeting_key, dict(context.attributes)) == ("user-1", {})
+        assert _current_key() == "user-1"
+    assert _current_key() is None
+    assert "could not read the attributes" in caplog.text
+
+
+@pytest.mark.usefixtures("flags")
+def test_pseudonymize_context_id_covers_the_context_ids_the_application_binds(telemetry: Telemetry) -> None:
+    ff_otel.install(pseudonymize_context_id=True, secret_key="s3cret")
+    client = api.get_client()
+    scope = ff_otel.RequestScope(None, find_identity=lambda: None, options=ff_otel.AdapterOptions())
+    with telemetry.tracer.start_as_current_span("request"):
+        with ff_otel.evaluation_context(targeting_key="user-1", context_id="ada@example.com"):
+            client.get_boolean_value("new-checkout", False)
+        with scope:
+            ff_otel.identify("user-2", context_id="grace@navy.test")
+            client.get_boolean_value("new-checkout", False)
+
+    (span,) = telemetry.spans()
+    recorded = [(event.attributes or {})["feature_flag.context.id"] for event in span.events]
+    assert recorded == [ff_otel.pseudonymize(raw, "s3cret") for raw in ("ada@example.com", "grace@navy.test")]
+
+
+def test_identify_with_a_key_that_cannot_be_made_text_is_logged_and_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    ff_otel.install()
+    scope = ff_otel.RequestScope(
+        None, find_identity=lambda: ff_otel.Identity.user("alice"), options=ff_otel.AdapterOptions()
+    )
+    with caplog.at_level(logging.WARNING, logger="ff_otel"), scope:
+        ff_otel.identify(_Unprintable())
+        assert _current_key() == "alice"
+    assert "identify() could not bind" in caplog.text

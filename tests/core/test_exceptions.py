@@ -96,3 +96,27 @@ def test_an_error_the_provider_returned_is_no_exception(telemetry: Telemetry) ->
 
     (span,) = telemetry.spans()
     assert [event.name for event in span.events] == ["feature_flag.evaluation"] * 2
+
+
+@pytest.mark.parametrize("path", ["client wrapper", "hook"])
+@pytest.mark.parametrize("excluded_by_the_app", [False, True])
+def test_whether_exceptions_are_recorded_follows_the_app_serving_the_request(
+    path: str, excluded_by_the_app: bool, telemetry: Telemetry, request: pytest.FixtureRequest
+) -> None:
+    if path == "hook":
+        request.getfixturevalue("hook_path")
+    api.set_provider_and_wait(BrokenProvider())
+    assert ff_otel.install(exclude_exceptions=not excluded_by_the_app).recording == path
+    scope = ff_otel.RequestScope(
+        None,
+        find_identity=lambda: None,
+        options=ff_otel.AdapterOptions(),
+        core=ff_otel.Options(exclude_exceptions=excluded_by_the_app),
+    )
+
+    with telemetry.tracer.start_as_current_span("request"), scope:
+        api.get_client().get_boolean_value("timeout", False)
+
+    (span,) = telemetry.spans()
+    names = [event.name for event in span.events]
+    assert names == (["feature_flag.evaluation"] if excluded_by_the_app else ["feature_flag.evaluation", "exception"])
