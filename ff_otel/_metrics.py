@@ -53,7 +53,6 @@ class Instruments:
 
     __slots__ = (
         "__weakref__",
-        "_clean",
         "_counts",
         "_lock",
         "_meter",
@@ -65,31 +64,28 @@ class Instruments:
     )
 
     @classmethod
-    def shared(cls, meter_provider: MeterProvider | None, duration: bool, clean: Callable[[str], str]) -> Instruments:
+    def shared(cls, meter_provider: MeterProvider | None, duration: bool) -> Instruments:
         """The instruments of `meter_provider` (None: the global one), made on first use."""
         with _shared_lock:
             found = _shared_global[0] if meter_provider is None and _shared_global else None
             if meter_provider is not None:
                 found = _shared.get(meter_provider)
             if found is None:
-                found = cls(meter_provider, clean)
+                found = cls(meter_provider)
                 if meter_provider is None:
                     _shared_global.append(found)
                 else:
                     _shared[meter_provider] = found
-            found._clean = clean  # the latest installation's length limit
             if duration and found.duration is None:
                 found.duration = found._meter.create_histogram(
                     semconv.METRIC_DURATION, "s", "Duration of flag evaluations"
                 )
             return found
 
-    def __init__(self, meter_provider: MeterProvider | None, clean: Callable[[str], str]) -> None:
+    def __init__(self, meter_provider: MeterProvider | None) -> None:
         meter = self._meter = get_meter("ff_otel", __version__, meter_provider=meter_provider)
         self.follows_global = meter_provider is None
         """True for the global meter provider's instruments: not live while no global provider is set."""
-        self._clean = clean
-        """Makes a name a valid, bounded attribute value; applied once per series, when it is reported."""
         self._lock = threading.Lock()
         self._counts: dict[Series, int] = {}
         self._under_way: list[None] = []
@@ -141,7 +137,7 @@ class Instruments:
             self._under_way.pop()
         if type(started) is float and self.duration is not None:
             try:  # counted already: a histogram that fails must not make the evaluation look uncounted
-                self.duration.record(time.perf_counter() - started, self._attributes(self._cleaned(series)))
+                self.duration.record(time.perf_counter() - started, self._attributes(series))
             except Exception as error:
                 report("ff_otel could not record a flag evaluation's duration", error)
 
@@ -165,25 +161,7 @@ class Instruments:
     def _observations(self, wanted: Callable[[bool], bool]) -> list[Observation]:
         with self._lock:
             counts = list(self._counts.items())
-        # Two names the provider spelled apart can be the same once cleaned and cut: one series, summed.
-        totals: dict[Series, int] = {}
-        for series, count in counts:
-            if wanted(series[5]):
-                cleaned = self._cleaned(series)
-                totals[cleaned] = totals.get(cleaned, 0) + count
-        return [Observation(count, self._attributes(series)) for series, count in totals.items()]
-
-    def _cleaned(self, series: Series) -> Series:
-        clean = self._clean
-        key, variant, reason, provider_name, error_type, failed = series
-        return (
-            None if key is None else clean(key),
-            None if variant is None else clean(variant),
-            None if reason is None else clean(reason),
-            None if provider_name is None else clean(provider_name),
-            None if error_type is None else clean(error_type),
-            failed,
-        )
+        return [Observation(count, self._attributes(series)) for series, count in counts if wanted(series[5])]
 
     @staticmethod
     def _attributes(series: Series) -> dict[str, AttributeValue]:

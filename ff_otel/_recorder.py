@@ -82,9 +82,7 @@ class Recorder:
         # The API's ProxyLogger, before a global LoggerProvider is set, has nothing behind it.
         self._proxy_logger = getattr(self._logger, "_real_logger", self._logger) is None
         self._instruments = (
-            Instruments.shared(options.meter_provider, options.duration_histogram, self._clean_name)
-            if options.metrics
-            else None
+            Instruments.shared(options.meter_provider, options.duration_histogram) if options.metrics else None
         )
         self._max_events = options.max_events_per_span
         self._max_length = options.max_value_length
@@ -428,27 +426,33 @@ class Recorder:
         return self._attributes(evaluation)
 
     def _series(self, evaluation: Evaluation) -> Series:
-        """The metric series `evaluation` counts in."""
+        """The metric series `evaluation` counts in, its names made valid and bounded under these options (the
+        instruments are shared by every app using one meter provider; each app's own limit applies to its own)."""
         reason: str | None
         reason, error_type = outcome(evaluation)
         # No made-up "unknown" series in the metrics; never recorded means in the metrics too.
         if evaluation.reason is None and error_type is None:
             reason = None
         excluded = self._excluded
-        if not excluded:  # the common case, without five lookups
-            failed = error_type is not None
-            return (evaluation.key, evaluation.variant, reason, evaluation.provider_name or None, error_type, failed)
+        key: str | None = evaluation.key
+        variant, provider_name = evaluation.variant, evaluation.provider_name or None
+        if excluded:
+            key = None if semconv.KEY in excluded else key
+            variant = None if semconv.RESULT_VARIANT in excluded else variant
+            reason = None if semconv.RESULT_REASON in excluded else reason
+            provider_name = None if semconv.PROVIDER_NAME in excluded else provider_name
+        failed = error_type is not None
+        if excluded and semconv.ERROR_TYPE in excluded:
+            error_type = None
+        limit = self._max_length
         return (
-            None if semconv.KEY in excluded else evaluation.key,
-            None if semconv.RESULT_VARIANT in excluded else evaluation.variant,
-            None if semconv.RESULT_REASON in excluded else reason,
-            None if semconv.PROVIDER_NAME in excluded else evaluation.provider_name or None,
-            None if semconv.ERROR_TYPE in excluded else error_type,
-            error_type is not None,
+            None if key is None else clean_text(key, limit),
+            None if variant is None else clean_text(variant, limit),
+            None if reason is None else clean_text(reason, limit),
+            None if provider_name is None else clean_text(provider_name, limit),
+            None if error_type is None else clean_text(error_type, limit),
+            failed,
         )
-
-    def _clean_name(self, name: str) -> str:
-        return clean_text(name, self._max_length)
 
 
 def _forget_span(

@@ -263,3 +263,24 @@ def test_an_evaluation_under_way_when_the_meter_provider_is_set_counts_as_on_eve
     # and the two after it are counted, whichever way each was recorded (the third's outcome was seen before).
     result = subprocess.run([sys.executable, "-c", _SET_WHILE_RESOLVING], check=True, capture_output=True, text=True)
     assert result.stdout.split() == ["3"]
+
+
+def test_each_apps_length_limit_applies_to_its_own_series_only() -> None:
+    reader = InMemoryMetricReader()
+    meter_provider = MeterProvider(metric_readers=[reader])
+    long_key = "checkout-experiment-2026-variant-a"
+    api.set_provider_and_wait(InMemoryProvider({long_key: InMemoryFlag("on", {"on": True, "off": False})}))
+    ff_otel.install(meter_provider=meter_provider)
+    client = api.get_client()
+    client.get_boolean_value(long_key, False)
+    # Another app in the process, on the same meter provider, with a shorter limit.
+    short = ff_otel.Options(meter_provider=meter_provider, max_value_length=16)
+    with ff_otel.RequestScope(None, find_identity=lambda: None, options=ff_otel.AdapterOptions(), core=short):
+        client.get_boolean_value(long_key, False)
+    client.get_boolean_value(long_key, False)
+
+    keys = {
+        attributes["feature_flag.key"]: count
+        for attributes, count in _points(reader.get_metrics_data())["feature_flag.evaluation_requests_total"]
+    }
+    assert keys == {long_key: 2, long_key[:16]: 1}
