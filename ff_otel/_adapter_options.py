@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -65,6 +66,12 @@ class AdapterOptions:
             if not all(isinstance(url, str) for url in urls):
                 raise TypeError(f"ff_otel option 'excluded_urls' must be a string or strings; got {urls!r}")
             object.__setattr__(self, "excluded_urls", tuple(urls))
+        if urls is not None:
+            patterns = urls.split(",") if isinstance(urls, str) else urls  # as OpenTelemetry splits the string
+            try:
+                re.compile("|".join(pattern.strip() for pattern in patterns if pattern.strip()))
+            except re.error as error:
+                raise ValueError(f"ff_otel option 'excluded_urls' is not a valid regular expression: {error}") from None
 
 
 ADAPTER_OPTION_NAMES = frozenset(field.name for field in dataclasses.fields(AdapterOptions))

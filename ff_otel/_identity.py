@@ -9,6 +9,8 @@ import secrets
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal
 
+from ff_otel._safe import report
+
 IdentityKind = Literal["user", "session", "anonymous"]
 
 
@@ -84,7 +86,12 @@ def visitor_identity(
     server-side `session_key` identifies the visitor. Session ids are always hashed (`Identity.session`).
     """
     if user_id is not None and user_id != "":
-        return Identity.user(user_id)
+        if isinstance(user_id, bytes | bytearray):
+            user_id = bytes(user_id).decode("utf-8", "backslashreplace")
+        if not _names_itself(user_id):
+            report(f"ff_otel got a user id of type {type(user_id).__name__} with no text of its own; ignored")
+        else:
+            return Identity.user(user_id)
     if persist_anonymous_id and session is not None:
         stored = session.get(ANONYMOUS_ID_KEY)
         if stored is None:
@@ -97,3 +104,10 @@ def visitor_identity(
         if isinstance(stored, str) and stored:
             return Identity.session(stored, secret_key)
     return Identity.session(session_key, secret_key) if session_key else None
+
+
+def _names_itself(user_id: object) -> bool:
+    """False for an object whose text is only its type and address (`<object object at 0x...>`), which would name
+    another user on every request."""
+    kind = type(user_id)
+    return not (kind.__str__ is object.__str__ and kind.__repr__ is object.__repr__)

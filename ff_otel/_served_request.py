@@ -39,6 +39,7 @@ class ServedRequest:
 
     __slots__ = (
         "_activation",
+        "_broken_by",
         "_finished",
         "_linger",
         "_method",
@@ -109,6 +110,9 @@ class ServedRequest:
         self._finished = True
         route = call_safely("ff_otel could not read the request's route", self._route)
         self.span.finish(method=self._method, route=route, status=status, reason=reason, headers=headers)
+        if error is None:
+            # A body that broke off failed the request whatever its status said (read only here: unset until then).
+            error = getattr(self, "_broken_by", None)
         if error is None and status is not None and status >= 500:
             error = self.error
         self.scope.end(self._method, route, status, error)
@@ -124,8 +128,8 @@ class ServedRequest:
         """A streamed body (sync or async) whose chunks run in the request's span and context; `finish` runs once,
         after the last chunk or when the body is closed."""
         if isinstance(chunks, AsyncIterable):
-            return AsyncStream(chunks, self._bind, finish)
-        return SyncStream(chunks, self._bind, finish)
+            return AsyncStream(chunks, self._bind, finish, self._broken_off)
+        return SyncStream(chunks, self._bind, finish, self._broken_off)
 
     def end_after_body(self, body: Iterable[bytes], span: Span) -> Iterable[bytes]:
         """A WSGI body whose chunks run in `span` (unless it is current already), for a framework whose span ends
@@ -143,7 +147,11 @@ class ServedRequest:
             finally:
                 self.end()
 
-        return cast("Iterable[bytes]", SyncStream(body, bind, finish))
+        return cast("Iterable[bytes]", SyncStream(body, bind, finish, self._broken_off))
+
+    def _broken_off(self, error: BaseException) -> None:
+        self._broken_by = error
+        self.span.record_exception(error)
 
     def _bind(self) -> contextlib.AbstractContextManager[object]:
         stack = contextlib.ExitStack()

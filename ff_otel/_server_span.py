@@ -116,13 +116,16 @@ class ServerSpan:
                     otel_wsgi.add_response_attributes(
                         span, f"{status} {reason}", headers or [], self._attributes, self._mode
                     )
-            elif ERROR_TYPE in self._attributes:
+            if ERROR_TYPE in self._attributes:  # an exception ended it, also one after a 2xx started a streamed body
                 span.set_status(Status(StatusCode.ERROR))
             self._record_duration(span)
         except Exception as error:
             report("ff_otel could not finish the request's server span", error)
         finally:
-            span.end()
+            try:
+                span.end()
+            except Exception as error:  # a span processor that raises: the request is not its business
+                report("ff_otel could not end the request's server span", error)
 
     def _record_duration(self, span: Span) -> None:
         elapsed = max(default_timer() - self._started, 0.0)

@@ -13,14 +13,21 @@ Binder = Callable[[], AbstractContextManager[object]]
 """Binds the request's evaluation context (and span) for the block; called once per chunk."""
 Finisher = Callable[[], None]
 """Called once, when the body has been sent or the response is closed."""
+Failure = Callable[[BaseException], None]
+"""Called with the exception that broke off the body, before the finisher."""
+
+
+def _ignore(error: BaseException) -> None:
+    return None
 
 
 class _Stream:
-    __slots__ = ("_bind", "_finish")
+    __slots__ = ("_bind", "_fail", "_finish")
 
-    def __init__(self, bind: Binder, finish: Finisher) -> None:
+    def __init__(self, bind: Binder, finish: Finisher, fail: Failure = _ignore) -> None:
         self._bind = bind
         self._finish: Finisher | None = finish
+        self._fail = fail
 
     def close(self) -> None:
         finish, self._finish = self._finish, None
@@ -33,15 +40,19 @@ class SyncStream(_Stream, Iterator[object]):
 
     __slots__ = ("_chunks",)
 
-    def __init__(self, chunks: Iterable[object], bind: Binder, finish: Finisher) -> None:
-        super().__init__(bind, finish)
+    def __init__(self, chunks: Iterable[object], bind: Binder, finish: Finisher, fail: Failure = _ignore) -> None:
+        super().__init__(bind, finish, fail)
         self._chunks = iter(chunks)
 
     def __next__(self) -> object:
         with self._bind():
             try:
                 return next(self._chunks)
-            except BaseException:  # the end of the body, or an error in it: either way the span ends now
+            except StopIteration:  # the end of the body: the span ends now
+                self.close()
+                raise
+            except BaseException as error:  # an error in it: the request failed after all
+                self._fail(error)
                 self.close()
                 raise
 
@@ -51,15 +62,19 @@ class AsyncStream(_Stream, AsyncIterator[object]):
 
     __slots__ = ("_chunks",)
 
-    def __init__(self, chunks: AsyncIterable[object], bind: Binder, finish: Finisher) -> None:
-        super().__init__(bind, finish)
+    def __init__(self, chunks: AsyncIterable[object], bind: Binder, finish: Finisher, fail: Failure = _ignore) -> None:
+        super().__init__(bind, finish, fail)
         self._chunks = aiter(chunks)
 
     async def __anext__(self) -> object:
         with self._bind():
             try:
                 return await anext(self._chunks)
-            except BaseException:
+            except StopAsyncIteration:
+                self.close()
+                raise
+            except BaseException as error:
+                self._fail(error)
                 self.close()
                 raise
 

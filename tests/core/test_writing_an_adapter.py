@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
 from openfeature import api
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.trace import SpanKind
 
 from ff_otel.integration import WebRequests, activate, semconv, split_options
@@ -88,3 +90,19 @@ def test_an_excluded_url_is_left_alone(telemetry: Telemetry) -> None:
     assert handle(environ_for("/healthz")) == (200, [True, True])
 
     assert not [span for span in telemetry.spans() if span.kind is SpanKind.SERVER]
+
+
+def test_a_span_processor_that_raises_at_the_spans_end_leaves_the_request_going(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Failing(SpanProcessor):
+        def on_end(self, span: ReadableSpan) -> None:
+            raise RuntimeError("processor broke")
+
+    provider = TracerProvider(shutdown_on_exit=False)
+    provider.add_span_processor(Failing())
+    handle = tiny_framework({"tracer_provider": provider})
+
+    with caplog.at_level(logging.WARNING, logger="ff_otel"):
+        assert handle(environ_for("/orders/7", x_user="42")) == (200, [True, True])
+    assert "could not end the request's server span" in caplog.text

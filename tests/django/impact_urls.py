@@ -41,6 +41,26 @@ async def async_stream(request: HttpRequest) -> StreamingHttpResponse:
     return StreamingHttpResponse(chunks())
 
 
+class BrokenOffError(RuntimeError):
+    """A streamed body failing after its first chunk (a database gone mid-export, say)."""
+
+
+def broken_stream(request: HttpRequest) -> StreamingHttpResponse:
+    def chunks() -> Iterator[str]:
+        yield f"{new_checkout()}\n"
+        raise BrokenOffError("the body broke off")
+
+    return StreamingHttpResponse(chunks())
+
+
+async def async_broken_stream(request: HttpRequest) -> StreamingHttpResponse:
+    async def chunks() -> AsyncIterator[str]:
+        yield f"{new_checkout()}\n"
+        raise BrokenOffError("the body broke off")
+
+    return StreamingHttpResponse(chunks())
+
+
 def missing(request: HttpRequest) -> HttpResponse:
     new_checkout()
     raise Http404("no such order")
@@ -51,5 +71,7 @@ urlpatterns = [
     path("async-checkout/<int:order>/", async_checkout),
     path("stream/", stream),
     path("async-stream/", async_stream),
+    path("broken-stream/", broken_stream),
+    path("async-broken-stream/", async_broken_stream),
     path("missing/", missing),
 ]

@@ -39,8 +39,11 @@ def test_a_misplaced_middleware_is_a_warning(
     assert all(message.level == checks.WARNING for message in checks.run_checks() if message.id in expected)
 
 
-def test_a_bad_ff_otel_setting_is_an_error(settings: DjangoSettings) -> None:
-    settings.FF_OTEL = {"colour": "blue"}
+@pytest.mark.parametrize(
+    ("value", "named"), [({"colour": "blue"}, "'colour'"), ({"excluded_urls": "healthz,["}, "'excluded_urls'")]
+)
+def test_a_bad_ff_otel_setting_is_an_error(settings: DjangoSettings, value: dict[str, str], named: str) -> None:
+    settings.FF_OTEL = value
     (error,) = [message for message in checks.run_checks() if message.id == "ff_otel_django.E001"]
     assert error.level == checks.ERROR
-    assert "'colour'" in error.msg
+    assert named in error.msg

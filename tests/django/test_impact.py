@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.django.conftest import DjangoSettings, Site
+from tests.django.impact_urls import BrokenOffError
 from tests.histograms import Sink
 from tests.impact_app import FLAG, ORDERS, assert_checkout_impact, cohort_context, headers, use_checkout_flags
 
@@ -39,6 +40,16 @@ async def test_a_streamed_body_ends_the_request_with_its_last_chunk(site: Site, 
     (series,) = sink.series()
     assert (series.variant, series.count, series.attributes["http.route"]) == ("on", 1, STREAMS[site.handler][1:])
     assert series.faster_than(0.25) == 0
+
+
+async def test_a_streamed_body_that_breaks_off_is_a_failed_request(site: Site, sink: Sink) -> None:
+    path = {"wsgi": "/broken-stream/", "asgi": "/async-broken-stream/"}[site.handler]
+    with pytest.raises(BrokenOffError):
+        await site.get(path, **headers("beta"))
+
+    (series,) = sink.series()
+    assert (series.variant, series.attributes["http.response.status_code"]) == ("on", 200)
+    assert series.attributes["error.type"] == "BrokenOffError"
 
 
 async def test_a_client_error_is_no_error_type(site: Site, sink: Sink) -> None:

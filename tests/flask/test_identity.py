@@ -12,7 +12,7 @@ import ff_otel
 from ff_otel.integration import ANONYMOUS_ID_KEY
 from ff_otel_flask import FeatureFlags
 from tests.conftest import Telemetry
-from tests.flask.apps import SECRET_KEY, create_app, create_bare_app
+from tests.flask.apps import SECRET_KEY, User, create_app, create_bare_app
 
 pytestmark = pytest.mark.usefixtures("flags")
 
@@ -32,6 +32,22 @@ def test_a_flask_login_user_is_the_targeting_key_and_the_context_id(telemetry: T
 
     assert body["targeting_key"] == "42"
     assert context_ids(telemetry) == ["42", "42"]
+
+
+@pytest.mark.parametrize(("user_id", "expected"), [(b"42", "42"), (object(), None)], ids=["bytes", "no text"])
+def test_a_flask_login_id_that_is_not_a_string_is_read_as_text_or_logged_and_left_out(
+    telemetry: Telemetry,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    user_id: object,
+    expected: str | None,
+) -> None:
+    monkeypatch.setattr(User, "get_id", lambda self: user_id)
+
+    body = create_app().test_client().get("/flags", headers={"X-User": "7"}, buffered=True).get_json()
+
+    assert body["targeting_key"] == expected
+    assert ("no text of its own" in caplog.text) is (expected is None)
 
 
 def test_a_user_named_by_a_flask_login_request_loader_is_found_too(telemetry: Telemetry) -> None:

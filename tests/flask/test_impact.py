@@ -10,6 +10,7 @@ import flask
 import pytest
 
 from ff_otel_flask import FeatureFlags
+from tests.flask.apps import instrument_app
 from tests.histograms import Sink
 from tests.impact_app import (
     FLAG,
@@ -21,6 +22,11 @@ from tests.impact_app import (
     new_checkout,
     use_checkout_flags,
 )
+
+
+class BrokenOffError(RuntimeError):
+    """A streamed body failing after its first chunk."""
+
 
 STREAM_PAUSE_SECONDS = 0.3
 """Between a streamed body's chunks: longer than the 0.25 s bucket, so the body's end is seen in the duration."""
@@ -53,6 +59,14 @@ def create_app(sink: Sink, *, configured: bool = False, **options: Any) -> flask
 
         return flask.Response(flask.stream_with_context(chunks()))
 
+    @app.get("/broken-stream")
+    def broken_stream() -> flask.Response:
+        def chunks() -> Iterator[str]:
+            yield f"{new_checkout()}\n"
+            raise BrokenOffError("the body broke off")
+
+        return flask.Response(flask.stream_with_context(chunks()))
+
     @app.get("/missing")
     def missing() -> str:
         new_checkout()
@@ -82,6 +96,22 @@ def test_a_streamed_body_ends_the_request_with_its_last_chunk() -> None:
     (series,) = sink.series()
     assert (series.variant, series.count, series.attributes["http.route"]) == ("on", 1, "/stream")
     assert series.faster_than(0.25) == 0
+
+
+@pytest.mark.parametrize("instrumented", [False, True], ids=["own span", "FlaskInstrumentor"])
+def test_a_streamed_body_that_breaks_off_is_a_failed_request(instrumented: bool) -> None:
+    sink = Sink()
+    app = create_app(sink)
+    if instrumented:
+        instrument_app(app)
+    response = app.test_client().get("/broken-stream", headers=headers("beta"))
+    with pytest.raises(BrokenOffError):
+        response.get_data()
+    response.close()
+
+    (series,) = sink.series()
+    assert (series.variant, series.attributes["http.response.status_code"]) == ("on", 200)
+    assert series.attributes["error.type"] == "BrokenOffError"
 
 
 def test_a_client_error_is_no_error_type() -> None:

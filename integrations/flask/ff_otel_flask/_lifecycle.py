@@ -125,12 +125,12 @@ class RequestLifecycle:
         served: ServedRequest | None = environ.pop(SERVED_KEY, None)
         if served is None:  # closed at teardown already, or never opened
             return body
-        # A streamed body: its scope closes when the server closes the body, inside the span that wraps it.
+        # A streamed body: its scope closes when the server closes the body, inside the span that wraps it. Its
+        # chunks run in that span (FlaskInstrumentor's has ended and left the context by then: what they evaluate
+        # becomes log records linked to the request), and a chunk that raises fails the request.
         span = served.scope.span
-        if environ.get(OWN_SPAN_KEY) or span is None or not span.get_span_context().is_valid:
+        if span is None or not span.get_span_context().is_valid:
             return ClosingBody(body, served.end)
-        # FlaskInstrumentor ended its span and left the context before the body is sent: keep the chunks in that
-        # span's trace, so what they evaluate becomes log records linked to the request.
         return served.end_after_body(body, span)
 
     def _teardown_before_instrumentors(self) -> None:
