@@ -107,6 +107,12 @@ class LazyIdentity:
             self._set(targeting_key, context_id, {**self.attributes, **(attributes or {})})
             self.version += 1
 
+    def renew(self, resolver: Resolver) -> None:
+        """Look the identity up again with `resolver` at its next use (what was found so far stays until then)."""
+        with self._locked():
+            self._resolver = resolver
+            self.version += 1
+
     def _locked(self) -> threading.RLock:
         # Re-entrant: a context builder that evaluates a flag itself sees the identity as it stands.
         lock = self._lock

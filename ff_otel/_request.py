@@ -167,6 +167,11 @@ class RequestScope(InFlight):
         """Look the identity up now rather than at the first evaluation (before async code that cannot)."""
         self.identity.resolve()
 
+    def look_up_again(self) -> None:
+        """Forget the identity found so far, for one looked up before the framework had authenticated the request:
+        the next evaluation (or `resolve()`) looks it up again. Blocks and contexts bound on top of it follow."""
+        self.identity.renew(self._resolve)
+
     def write_summary(self) -> None:
         """Write the summary so far on the span, for adapters whose span ends before the request does."""
         summary = self.summary

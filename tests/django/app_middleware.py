@@ -32,6 +32,18 @@ def sets_the_context(get_response: Callable[[HttpRequest], HttpResponseBase]) ->
     return middleware
 
 
+def evaluates_on_the_way_in(
+    get_response: Callable[[HttpRequest], HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Evaluates a flag before the view, wherever it is listed (before authentication, say)."""
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        api.get_client().get_boolean_value("new-checkout", False)
+        return get_response(request)
+
+    return middleware
+
+
 def evaluates_on_the_way_out(
     get_response: Callable[[HttpRequest], HttpResponseBase],
 ) -> Callable[..., HttpResponseBase]:

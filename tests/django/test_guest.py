@@ -103,6 +103,35 @@ async def test_an_async_only_middleware_evaluating_before_an_async_view_sees_the
     assert not [r for r in caplog.records if r.name == "ff_otel" and r.levelno >= logging.WARNING]
 
 
+async def test_a_flag_evaluated_before_authentication_leaves_the_view_its_user(
+    site: Site, user: User, user_session: str, settings: DjangoSettings, telemetry: Telemetry
+) -> None:
+    settings.MIDDLEWARE = [OURS, SESSION, "tests.django.app_middleware.evaluates_on_the_way_in", AUTH]
+    site.use_session(user_session)
+
+    reply = await site.get("/flags/")
+
+    assert reply.json()["targeting_key"] == str(user.pk)
+    before_authentication, *in_the_view = context_ids(server_span(telemetry))
+    assert before_authentication not in (None, str(user.pk))  # the session's keyed hash: all that was known then
+    assert in_the_view == [str(user.pk)] * len(in_the_view) != []
+
+
+async def test_an_async_middleware_evaluating_before_authentication_could_run_leaves_the_view_its_user(
+    user: User, user_session: str, settings: DjangoSettings, telemetry: Telemetry
+) -> None:
+    settings.MIDDLEWARE = [OURS, SESSION, AUTH, "tests.django.app_middleware.EvaluatesBeforeTheView"]
+    site = Site("asgi")
+    site.use_session(user_session)
+
+    reply = await site.get("/async-flags/")
+
+    assert reply.json()["targeting_key"] == str(user.pk)
+    in_the_middleware, *in_the_view = context_ids(server_span(telemetry))
+    assert in_the_middleware is None  # the database is out of reach in the event loop: anonymous, and logged
+    assert in_the_view == [str(user.pk)] * len(in_the_view) != []
+
+
 async def test_a_middleware_listed_before_ours_evaluating_on_the_way_out_sees_the_user(
     site: Site, user: User, user_session: str, settings: DjangoSettings
 ) -> None:

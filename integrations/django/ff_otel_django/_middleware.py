@@ -20,17 +20,17 @@ from ff_otel_django.apps import load_options
 
 _AUTH_MIDDLEWARE = "django.contrib.auth.middleware"  # whose lazy `request.user` is exactly `get_user(request)`
 _SERVED_ATTRIBUTE = "_ff_otel_served"  # where `process_view` and `process_exception` find the request's own
+_LOOK_AGAIN_ATTRIBUTE = "_ff_otel_look_again"  # the identity was looked up before authentication, or failed to
 
 
 class FeatureFlagMiddleware:
     """Binds each request's OpenFeature evaluation context and records its flag evaluations on its span.
 
     Identity: the authenticated user (`request.user.pk`), else the session (a keyed hash of its key), else an
-    anonymous visitor; it is looked up at the first flag evaluation, so the middleware may sit anywhere in
-    `MIDDLEWARE`. Options come from `settings.FF_OTEL`; loading the middleware installs ff-otel.
+    anonymous visitor, looked up at the first flag evaluation (again before the view, if that came before
+    authentication). Options come from `settings.FF_OTEL`; loading the middleware installs ff-otel.
 
-    Usage: ``MIDDLEWARE = [..., "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "ff_otel_django.FeatureFlagMiddleware"]``
+    Usage: ``MIDDLEWARE = [..., AuthenticationMiddleware, "ff_otel_django.FeatureFlagMiddleware"]``
     """
 
     sync_capable = True
@@ -64,9 +64,7 @@ class FeatureFlagMiddleware:
         if served is None:
             return await self.get_response(request)  # type: ignore[no-any-return]
         with served:
-            if hasattr(request, "user"):
-                # Authentication ran before us: look the user up now, in a worker thread, because an async
-                # middleware or view further in may evaluate a flag where Django forbids the database.
+            if hasattr(request, "user"):  # authenticated already: the user now, in a thread (async code may not)
                 await sync_to_async(served.scope.resolve)()
             response = await self.get_response(request)
         return _respond(response, served)
@@ -75,6 +73,8 @@ class FeatureFlagMiddleware:
         """Resolve the identity before an async view, which runs where Django forbids the database (Django calls
         this after authentication, right before the view, synchronously: in a worker thread under ASGI)."""
         served: ServedRequest | None = getattr(request, _SERVED_ATTRIBUTE, None)
+        if served is not None and request.__dict__.pop(_LOOK_AGAIN_ATTRIBUTE, False) and hasattr(request, "user"):
+            served.scope.look_up_again()  # a flag was evaluated before authentication: the user now, for the view
         if served is not None and (self.is_async or iscoroutinefunction(view)):
             served.scope.resolve()
 
@@ -116,11 +116,13 @@ def _respond(response: HttpResponseBase, served: ServedRequest) -> HttpResponseB
 def _visitor(requests: WebRequests, request: HttpRequest) -> Identity | None:
     """The authenticated user, else the session; never creates a session unless `persist_anonymous_id` says so."""
     user, session = getattr(request, "user", None), getattr(request, "session", None)
+    request.__dict__[_LOOK_AGAIN_ATTRIBUTE] = True  # until the user is known (this may fail in async code)
     if type(user) is SimpleLazyObject and session is not None and SESSION_KEY not in session:
         lookup = vars(user)
         if lookup.get("_wrapped") is empty and getattr(lookup.get("_setupfunc"), "__module__", "") == _AUTH_MIDDLEWARE:
             user = None  # Django's get_user() finds nobody without a user in the session: no need to build its guest
     user_id = user.pk if user is not None and user.is_authenticated else None  # an unsaved user (pk None): anonymous
+    request.__dict__[_LOOK_AGAIN_ATTRIBUTE] = not hasattr(request, "user")
     return requests.visitor(user_id, session=session, session_key=None if session is None else session.session_key)
 
 

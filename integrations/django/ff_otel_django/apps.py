@@ -20,10 +20,8 @@ _SPAN_MIDDLEWARE = "opentelemetry.instrumentation.django.middleware.otel_middlew
 
 
 def load_options() -> tuple[Options, AdapterOptions]:
-    """The core and adapter options from `settings.FF_OTEL`; a bad key or value raises ImproperlyConfigured.
-
-    `secret_key` defaults to `settings.SECRET_KEY`, which keys the pseudonymous session ids.
-    """
+    """The core and adapter options from `settings.FF_OTEL` (`secret_key` defaults to `settings.SECRET_KEY`, which
+    keys the pseudonymous session ids); a bad key or value raises ImproperlyConfigured."""
     raw = getattr(settings, SETTING_NAME, None) or {}
     if not isinstance(raw, Mapping):
         raise ImproperlyConfigured(f"settings.{SETTING_NAME} must be a dict of options, not {type(raw).__name__}")
@@ -72,7 +70,7 @@ def check_settings(app_configs: Sequence[AppConfig] | None = None, **_: Any) -> 
         position = _first(classes, required)
         if position is not None and position > ours:
             ahead = f"ff_otel_django.FeatureFlagMiddleware is listed before {required.__module__}.{required.__name__}."
-            hint = "Flags evaluated by middleware listed between them see an anonymous visitor; list ours after it."
+            hint = "Flags evaluated by middleware listed between them miss the user (the view gets it); move ours."
             messages.append(checks.Warning(ahead, hint=hint, id="ff_otel_django.W001"))
     if _SPAN_MIDDLEWARE in settings.MIDDLEWARE[ours:]:
         behind = "OpenTelemetry's Django middleware is listed after ff_otel_django.FeatureFlagMiddleware."
