@@ -194,47 +194,6 @@ def current_layer() -> Layer | None:
     return _LAYER.get()
 
 
-def forget_loose_context(*_: object, **__: object) -> None:
-    """Drop a context the application set outside any ff-otel block, and the identity a request left bound, where a
-    request starts or ends; a block that the request itself ran in is current again.
-
-    Adapters call this where a request begins on a reused thread, so what one request set never reaches the next;
-    it ignores its arguments, so a framework's signal can call it directly.
-    """
-    layer = _LAYER.get()
-    if layer is not None and layer.loose:
-        _LAYER.set(layer.beneath)  # an enclosing block (a test client's request inside one, say) stays
-
-
-_RequestStart = tuple["Layer | None", "_RequestStart | None"]
-"""The layer current where a framework said a request starts, and the start noted before it (a request served
-inside another one nests)."""
-
-_STARTED_ON: contextvars.ContextVar[_RequestStart | None] = contextvars.ContextVar("ff_otel_started_on", default=None)
-"""The start of the request in progress: `end_request_context()` makes its layer current again."""
-
-
-def start_request_context(*_: object, **__: object) -> None:
-    """A request starts (a framework's signal, before any middleware): `forget_loose_context()`, and note the
-    context it starts in. Ignores its arguments, so a framework's signal can call it directly."""
-    forget_loose_context()
-    _STARTED_ON.set((_LAYER.get(), _STARTED_ON.get()))
-
-
-def end_request_context(*_: object, **__: object) -> None:
-    """A request has ended: the context it started in is current again, whatever the application set on top of
-    it meanwhile, even inside an enclosing block, and whatever identity the request left bound. Without
-    `start_request_context()` before it, `forget_loose_context()`."""
-    started = _STARTED_ON.get()
-    if started is None:
-        forget_loose_context()
-        return
-    layer, outer = started
-    _STARTED_ON.set(outer)
-    if _LAYER.get() is not layer:
-        _LAYER.set(layer)
-
-
 class ScopedPropagator(TransactionContextPropagator):
     """An OpenFeature transaction-context propagator backed by ff-otel's layers."""
 
@@ -290,8 +249,15 @@ def propagator_is_ours() -> bool:
     return _installed_propagator() is PROPAGATOR
 
 
+_propagator_given_back = False
+"""True after an uninstall: blocks and requests then go through the propagator in place, never installing ff-otel's
+again (only `install()` does)."""
+
+
 def ensure_propagator() -> TransactionContextPropagator | None:
     """Install ff-otel's propagator unless the application chose its own; return the one it replaced."""
+    global _propagator_given_back
+    _propagator_given_back = False
     current = _installed_propagator()
     if current is PROPAGATOR:
         return _LIVE.cancel_restore()  # installed again before an uninstall's blocks had all ended
@@ -387,6 +353,8 @@ _LIVE = _LiveBindings()
 
 def restore_propagator_when_idle(propagator: TransactionContextPropagator) -> None:
     """Put `propagator` back in place of ff-otel's, once no block that relies on ff-otel's is open any more."""
+    global _propagator_given_back
+    _propagator_given_back = True
     _LIVE.restore_when_idle(propagator)
 
 
@@ -400,11 +368,11 @@ class Binding:
         self._previous = _LAYER.get()
         self._token = _LAYER.set(layer)
         self._foreign_previous: EvaluationContext | None = None
-        if (
-            transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR
-            and ensure_propagator() is None
+        if transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR and (
+            _propagator_given_back or ensure_propagator() is None
         ):
-            # The application set its own propagator: hand it a context that still looks the identity up lazily.
+            # The application set its own propagator (or ff-otel was uninstalled and gave the SDK's back): hand
+            # it a context that still looks the identity up lazily.
             try:
                 previous = transaction_context.get_transaction_context()
                 if layer.explicit is None:

@@ -197,9 +197,9 @@ class RequestScope(InFlight):
     def close(self, *, linger: bool = False) -> None:
         """Write the summary and restore the context that was there before. Idempotent.
 
-        With `linger`, the request's identity stays bound, as a context set outside any block, for the
-        framework code that still runs after the adapter (an outer middleware on the way out); the adapter's
-        next request start drops it.
+        With `linger`, the request's identity (and its app's options) stays bound, as a context set outside any
+        block, for the framework code that still runs after the adapter (an outer middleware on the way out, a
+        later teardown hook); the request's end, or the next one's start, drops it.
         """
         binding, self._binding = self._binding, None
         if binding is None:
@@ -214,6 +214,10 @@ class RequestScope(InFlight):
                 IN_FLIGHT.reset(token)
             except ValueError:  # closed in another context than opened (a stream finished by another task)
                 IN_FLIGHT.set(None)
+            if linger and not isinstance(IN_FLIGHT.get(), RequestScope):
+                # What still runs after the adapter records with this app's options, as it sees this identity;
+                # both are dropped together (`forget_loose_context`, `end_request_context`).
+                IN_FLIGHT.set(InFlight(None, self.recorder))
 
 
 def _checked(identity: Identity) -> Identity:
@@ -242,4 +246,4 @@ def _attributes_of(identity: Identity) -> dict[str, Any]:
 
 def request_in_flight() -> bool:
     """True inside a request that an adapter's `RequestScope` has opened."""
-    return IN_FLIGHT.get() is not None
+    return isinstance(IN_FLIGHT.get(), RequestScope)  # not the options a request left for the code after it

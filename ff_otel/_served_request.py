@@ -120,7 +120,7 @@ class ServedRequest:
     def end(self) -> None:
         """`finish` with the `status_code` and `error` noted so far, then close the scope: the request is over."""
         self.finish(self.status_code, error=self.error)
-        self.scope.close()
+        self.scope.close(linger=self._linger)
 
     def stream(
         self, chunks: Iterable[Any] | AsyncIterable[Any], finish: Callable[[], None]

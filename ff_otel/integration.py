@@ -22,7 +22,7 @@ import contextlib
 
 from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
-from ff_otel._context import current_layer, end_request_context, forget_loose_context, start_request_context
+from ff_otel._context import current_layer
 from ff_otel._identity import ANONYMOUS_ID_KEY, SESSION_ID_PURPOSE, visitor_identity
 from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, activate_defaults, killed
@@ -35,6 +35,7 @@ from ff_otel._option_sources import (
     variable_name,
 )
 from ff_otel._request import RequestScope, request_in_flight
+from ff_otel._request_bounds import end_request_context, forget_loose_context, start_request_context
 from ff_otel._safe import call_safely, report
 from ff_otel._streaming import AsyncStream, ClosingBody, SyncStream
 from ff_otel._urls import ExcludedUrls

@@ -176,3 +176,29 @@ def test_a_context_set_through_the_applications_propagator_before_a_request_bind
     (event,) = span.events
     assert (event.attributes or {})["feature_flag.context.id"] == "tenant-bob"
     assert api.get_transaction_context() == EvaluationContext("tenant-bob", {"tenant": "acme"})  # restored
+
+
+@pytest.mark.usefixtures("flags")
+def test_code_after_the_adapter_records_with_its_apps_options_until_the_request_ends(telemetry: Telemetry) -> None:
+    ff_otel.install(capture_value="always")  # the options outside requests
+    start_request_context()  # a framework's request start (Django's signal)
+    scope = RequestScope(
+        None,
+        find_identity=lambda: Identity.user("alice"),
+        options=AdapterOptions(),
+        core=ff_otel.Options(capture_value="never"),
+    )
+    client = api.get_client()
+    with telemetry.tracer.start_as_current_span("request"):
+        scope.__enter__()
+        client.get_boolean_value("new-checkout", False)
+        scope.close(linger=True)  # the adapter is done; an outer middleware evaluates on the way out
+        client.get_boolean_value("new-checkout", False)
+    end_request_context()
+    client.get_boolean_value("new-checkout", False)  # after the request: the process's options again
+
+    (span,) = telemetry.spans()
+    assert [("feature_flag.result.value" in (e.attributes or {})) for e in span.events] == [False, False]
+    assert [(e.attributes or {}).get("feature_flag.context.id") for e in span.events] == ["alice", "alice"]
+    (record,) = telemetry.logs()
+    assert "feature_flag.result.value" in (record.log_record.attributes or {})

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 import ff_otel
 from ff_otel_flask import FeatureFlags
 from tests.conftest import Telemetry
-from tests.flask.apps import SECRET_KEY, create_bare_app, evaluate_flags
+from tests.flask.apps import SECRET_KEY, create_bare_app, evaluate_flags, instrument_app
 
 pytestmark = pytest.mark.usefixtures("flags")
 
@@ -61,6 +61,36 @@ def test_a_hook_registered_before_the_extension_evaluates_with_the_user(telemetr
     app.test_client().get("/flags", headers={"X-User": "5"})
 
     assert seen == ["5"]
+
+
+@pytest.mark.parametrize("instrumented", [False, True], ids=["own span", "FlaskInstrumentor"])
+def test_a_teardown_hook_registered_before_the_extension_sees_the_user_and_keeps_the_apps_options(
+    telemetry: Telemetry, instrumented: bool
+) -> None:
+    ff_otel.install(capture_value="always")  # the options outside requests
+    app = create_bare_app()
+    seen: list[str | None] = []
+
+    @app.teardown_request  # registered before the extension's: Flask would run it after
+    def evaluate_in_teardown(error: BaseException | None) -> None:
+        api.get_client().get_integer_value("max-items", 0)
+        seen.append(api.get_transaction_context().targeting_key)
+
+    FeatureFlags(app, capture_value="never")
+    if instrumented:
+        instrument_app(app)
+    app.test_client().get("/flags", headers={"X-User": "5"})
+
+    assert seen == ["5"]
+    (span,) = [s for s in telemetry.spans() if (s.attributes or {}).get("ff_otel.evaluations")]
+    events = [e.attributes or {} for e in span.events]
+    assert [(e["feature_flag.key"], e["feature_flag.context.id"]) for e in events] == [
+        ("new-checkout", "5"),
+        ("banner-color", "5"),
+        ("max-items", "5"),
+    ]
+    assert not [e for e in events if "feature_flag.result.value" in e]  # the app's "never"
+    assert (span.attributes or {})["ff_otel.evaluations"] == 3
 
 
 def test_a_generator_streamed_without_stream_with_context_keeps_the_logged_in_user(telemetry: Telemetry) -> None:

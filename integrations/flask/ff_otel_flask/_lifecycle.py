@@ -37,6 +37,7 @@ except ImportError:  # Flask-Login is optional
 SERVED_KEY, CONTEXT_KEY = "ff_otel.request", "ff_otel.request_context"
 STREAMED_KEY, OWN_SPAN_KEY = "ff_otel.streamed", "ff_otel.own_span"
 _INSTRUMENTOR_SPAN_KEY = "opentelemetry-flask.span_key"  # where FlaskInstrumentor keeps the request's span
+_INSTRUMENTOR_MODULE = "opentelemetry.instrumentation.flask"  # whose teardown hook ends that span
 
 
 class RequestLifecycle:
@@ -102,13 +103,12 @@ class RequestLifecycle:
             served.end()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        # What this request set outside any block (in a WSGI middleware around the app, say) ends with it, so it
-        # never reaches the next request served by this thread.
+        # What this request left outside any block ends with its body, never reaching the thread's next request.
         try:
-            if getattr(self._app, "_is_instrumented_by_opentelemetry", False) is True:  # FlaskInstrumentor's
-                self._teardown_before_instrumentors()
-            elif (
-                self.requests.options.start_span
+            self._teardown_last()
+            if (
+                getattr(self._app, "_is_instrumented_by_opentelemetry", False) is not True  # FlaskInstrumentor's
+                and self.requests.options.start_span
                 # A span already current means OpenTelemetry's WSGI middleware (or another tracer) runs outside us.
                 and not trace.get_current_span().get_span_context().is_valid
                 and not self.requests.excludes(lambda: get_current_url(environ))
@@ -133,20 +133,19 @@ class RequestLifecycle:
             return ClosingBody(body, served.end)
         return served.end_after_body(body, span)
 
-    def _teardown_before_instrumentors(self) -> None:
-        """Keep our teardown hook after FlaskInstrumentor's in the app's list (Flask runs them in reverse), so ours
-        writes the summary before that span ends, also when `instrument_app` came after `init_app`."""
+    def _teardown_last(self) -> None:
+        """Keep our teardown hook the last of the app's to run (Flask runs them in reverse), so the app's own see the
+        request, and FlaskInstrumentor's, which ends its span, after it (whenever `instrument_app` came)."""
         hooks = self._app.teardown_request_funcs.get(None, [])
         if hooks is self._checked_hooks[0] and len(hooks) == self._checked_hooks[1]:  # none added since last time
             return
-        ours, theirs = self.teardown_request, getattr(self._app, "_teardown_request", None)
-        if theirs in hooks and ours in hooks and hooks.index(ours) < hooks.index(theirs):
-            with self._lock:
-                hooks = [hook for hook in self._app.teardown_request_funcs[None] if hook != ours]
-                if theirs in hooks:
-                    hooks.insert(hooks.index(cast("Any", theirs)) + 1, ours)
-                    # A new list, so a request iterating the old one in another thread is not disturbed.
-                    self._app.teardown_request_funcs[None] = hooks
+        with self._lock:
+            hooks = self._app.teardown_request_funcs.get(None, [])
+            theirs = [hook for hook in hooks if getattr(hook, "__module__", None) == _INSTRUMENTOR_MODULE]
+            first = [*theirs, self.teardown_request]
+            wanted = first + [hook for hook in hooks if hook not in first]
+            if wanted != hooks:  # a new list, so a request iterating the old one in another thread is not disturbed
+                self._app.teardown_request_funcs[None] = hooks = wanted
         self._checked_hooks = (hooks, len(hooks))
 
 
