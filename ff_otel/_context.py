@@ -249,15 +249,8 @@ def propagator_is_ours() -> bool:
     return _installed_propagator() is PROPAGATOR
 
 
-_propagator_given_back = False
-"""True after an uninstall: blocks and requests then go through the propagator in place, never installing ff-otel's
-again (only `install()` does)."""
-
-
 def ensure_propagator() -> TransactionContextPropagator | None:
     """Install ff-otel's propagator unless the application chose its own; return the one it replaced."""
-    global _propagator_given_back
-    _propagator_given_back = False
     current = _installed_propagator()
     if current is PROPAGATOR:
         return _LIVE.cancel_restore()  # installed again before an uninstall's blocks had all ended
@@ -353,8 +346,6 @@ _LIVE = _LiveBindings()
 
 def restore_propagator_when_idle(propagator: TransactionContextPropagator) -> None:
     """Put `propagator` back in place of ff-otel's, once no block that relies on ff-otel's is open any more."""
-    global _propagator_given_back
-    _propagator_given_back = True
     _LIVE.restore_when_idle(propagator)
 
 
@@ -368,11 +359,11 @@ class Binding:
         self._previous = _LAYER.get()
         self._token = _LAYER.set(layer)
         self._foreign_previous: EvaluationContext | None = None
-        if transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR and (
-            _propagator_given_back or ensure_propagator() is None
+        if (
+            transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR
+            and ensure_propagator() is None
         ):
-            # The application set its own propagator (or ff-otel was uninstalled and gave the SDK's back): hand
-            # it a context that still looks the identity up lazily.
+            # The application set its own propagator: hand it a context that still looks the identity up lazily.
             try:
                 previous = transaction_context.get_transaction_context()
                 if layer.explicit is None:

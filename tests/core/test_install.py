@@ -158,18 +158,3 @@ def test_a_recorder_is_shared_while_in_use_and_recorders_of_dropped_options_do_n
     assert "held" in alive
     assert len({key for key in alive if isinstance(key, str) and key.startswith("dropped-")}) <= 8  # the last few stay
     assert recorder_for(ff_otel.Options(secret_key="held")) is held
-
-
-def test_after_uninstall_a_block_works_through_the_sdks_propagator_without_bringing_ours_back() -> None:
-    sdk_propagator = ContextVarsTransactionContextPropagator()
-    set_transaction_context_propagator(sdk_propagator)
-    ff_otel.install()
-    ff_otel.uninstall()
-
-    with ff_otel.evaluation_context(targeting_key="user-1"):
-        assert api.get_transaction_context().targeting_key == "user-1"
-        assert not propagator_is_ours()
-    assert api.get_transaction_context().targeting_key is None
-    assert not propagator_is_ours()
-    ff_otel.install()  # only install() brings it back
-    assert propagator_is_ours()
