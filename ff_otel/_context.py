@@ -65,11 +65,12 @@ _LOCK_MAKING = threading.Lock()
 class LazyIdentity:
     """Who a request is for, looked up at first use, and safe when threads of one request race for it."""
 
-    __slots__ = ("_lock", "_resolver", "_resolving", "attributes", "context_id", "targeting_key", "version")
+    __slots__ = ("_lock", "_rebound", "_resolver", "_resolving", "attributes", "context_id", "targeting_key", "version")
 
     def __init__(self, resolver: Resolver | None = None) -> None:
         self._resolver = resolver
         self._resolving = False
+        self._rebound = False  # bound by the application itself (`rebind`): never looked up again
         self._lock: threading.RLock | None = None  # made at the first lookup: most requests without flags never need it
         self.targeting_key: str | None = None
         self.context_id: str | None = None
@@ -106,10 +107,14 @@ class LazyIdentity:
         with self._locked():
             self._set(targeting_key, context_id, {**self.attributes, **(attributes or {})})
             self.version += 1
+            self._rebound = True
 
     def renew(self, resolver: Resolver) -> None:
-        """Look the identity up again with `resolver` at its next use (what was found so far stays until then)."""
+        """Look the identity up again with `resolver` at its next use (what was found so far stays until then),
+        unless the application bound it itself (`rebind`): its own choice wins."""
         with self._locked():
+            if self._rebound:
+                return
             self._resolver = resolver
             self.version += 1
 

@@ -55,6 +55,7 @@ from ff_otel._version import __version__
 _ERROR = "error"
 _SPAN_KEY_OF_DATA = "ff_otel.span"
 _EXCEPTION_KEY = "ff_otel.exception"
+_MAX_CLEANED_SERIES = 1024  # series are few (flags x variants x reasons); odd input never grows this further
 
 
 def _context_getter() -> Callable[[], Mapping[str, object]]:
@@ -86,6 +87,7 @@ class Recorder:
         )
         self._max_events = options.max_events_per_span
         self._max_length = options.max_value_length
+        self._cleaned_series: dict[Series, Series] = {}  # what `_series` made of a raw series, bounded
         self._time_evaluations = options.duration_histogram
         self._log_outside_spans = options.log_outside_spans
         self._capture_error_message = options.capture_error_message
@@ -434,25 +436,37 @@ class Recorder:
         if evaluation.reason is None and error_type is None:
             reason = None
         excluded = self._excluded
-        key: str | None = evaluation.key
-        variant, provider_name = evaluation.variant, evaluation.provider_name or None
-        if excluded:
-            key = None if semconv.KEY in excluded else key
-            variant = None if semconv.RESULT_VARIANT in excluded else variant
-            reason = None if semconv.RESULT_REASON in excluded else reason
-            provider_name = None if semconv.PROVIDER_NAME in excluded else provider_name
         failed = error_type is not None
-        if excluded and semconv.ERROR_TYPE in excluded:
-            error_type = None
-        limit = self._max_length
-        return (
-            None if key is None else clean_text(key, limit),
-            None if variant is None else clean_text(variant, limit),
-            None if reason is None else clean_text(reason, limit),
-            None if provider_name is None else clean_text(provider_name, limit),
-            None if error_type is None else clean_text(error_type, limit),
-            failed,
-        )
+        raw: Series
+        if not excluded:  # the common case, without five lookups
+            raw = (evaluation.key, evaluation.variant, reason, evaluation.provider_name or None, error_type, failed)
+        else:
+            raw = (
+                None if semconv.KEY in excluded else evaluation.key,
+                None if semconv.RESULT_VARIANT in excluded else evaluation.variant,
+                None if semconv.RESULT_REASON in excluded else reason,
+                None if semconv.PROVIDER_NAME in excluded else evaluation.provider_name or None,
+                None if semconv.ERROR_TYPE in excluded else error_type,
+                failed,
+            )
+        try:
+            cleaned = self._cleaned_series.get(raw)
+        except Exception:  # a key whose hash or comparison raises: cleaned every time
+            cleaned = None
+        if cleaned is None:
+            limit = self._max_length
+            key, variant, reason, provider_name, error_type, _ = raw
+            cleaned = (
+                None if key is None else clean_text(key, limit),
+                None if variant is None else clean_text(variant, limit),
+                None if reason is None else clean_text(reason, limit),
+                None if provider_name is None else clean_text(provider_name, limit),
+                None if error_type is None else clean_text(error_type, limit),
+                failed,
+            )
+            if len(self._cleaned_series) < _MAX_CLEANED_SERIES and type(raw[0]) is str:
+                self._cleaned_series[raw] = cleaned
+        return cleaned
 
 
 def _forget_span(

@@ -16,6 +16,7 @@ from ff_otel._impact import Impact, impact_for
 from ff_otel._install import recorder_for
 from ff_otel._options import Options
 from ff_otel._recorder import Recorder
+from ff_otel._request_bounds import request_start_noted
 from ff_otel._request_state import IN_FLIGHT, InFlight, RequestSummary
 from ff_otel._safe import call_safely, report
 
@@ -214,9 +215,9 @@ class RequestScope(InFlight):
                 IN_FLIGHT.reset(token)
             except ValueError:  # closed in another context than opened (a stream finished by another task)
                 IN_FLIGHT.set(None)
-            if linger and not isinstance(IN_FLIGHT.get(), RequestScope):
-                # What still runs after the adapter records with this app's options, as it sees this identity;
-                # both are dropped together (`forget_loose_context`, `end_request_context`).
+            if linger and request_start_noted() and not isinstance(IN_FLIGHT.get(), RequestScope):
+                # What still runs after the adapter records with this app's options, as it sees this identity,
+                # where the framework says when the request ends (`end_request_context` drops both).
                 IN_FLIGHT.set(InFlight(None, self.recorder))
 
 

@@ -31,6 +31,12 @@ _STARTED_ON: contextvars.ContextVar[_RequestStart | None] = contextvars.ContextV
 """The start of the request in progress: `end_request_context()` makes its layer current again."""
 
 
+def request_start_noted() -> bool:
+    """True inside a request whose start a framework signalled (`start_request_context`), so its end is sure to
+    come (`end_request_context`)."""
+    return _STARTED_ON.get() is not None
+
+
 def start_request_context(*_: object, **__: object) -> None:
     """A request starts (a framework's signal, before any middleware): `forget_loose_context()`, and note the
     context it starts in. Ignores its arguments, so a framework's signal can call it directly."""

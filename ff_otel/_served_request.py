@@ -109,10 +109,12 @@ class ServedRequest:
             return
         self._finished = True
         route = call_safely("ff_otel could not read the request's route", self._route)
-        self.span.finish(method=self._method, route=route, status=status, reason=reason, headers=headers)
-        if error is None:
-            # A body that broke off failed the request whatever its status said (read only here: unset until then).
-            error = getattr(self, "_broken_by", None)
+        broken = getattr(self, "_broken_by", None)  # unset unless a body broke off
+        self.span.finish(
+            method=self._method, route=route, status=status, reason=reason, headers=headers, failed=broken is not None
+        )
+        if error is None:  # a body that broke off failed the request whatever its status said
+            error = broken
         if error is None and status is not None and status >= 500:
             error = self.error
         self.scope.end(self._method, route, status, error)
@@ -151,7 +153,7 @@ class ServedRequest:
 
     def _broken_off(self, error: BaseException) -> None:
         self._broken_by = error
-        self.span.record_exception(error)
+        call_safely("ff_otel could not record the exception that broke off a body", self.span.record_exception, error)
 
     def _bind(self) -> contextlib.AbstractContextManager[object]:
         stack = contextlib.ExitStack()

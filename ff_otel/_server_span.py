@@ -100,8 +100,10 @@ class ServerSpan:
         status: int | None,
         reason: str = "",
         headers: list[tuple[str, str]] | None = None,
+        failed: bool = False,
     ) -> None:
-        """Name an owned span after the route, add the response attributes, record its duration, and end it."""
+        """Name an owned span after the route, add the response attributes, record its duration, and end it;
+        `failed` for a request that failed after its status was sent (a streamed body that broke off)."""
         span = self.span
         if not self.owned or span is None:
             return
@@ -116,7 +118,7 @@ class ServerSpan:
                     otel_wsgi.add_response_attributes(
                         span, f"{status} {reason}", headers or [], self._attributes, self._mode
                     )
-            if ERROR_TYPE in self._attributes:  # an exception ended it, also one after a 2xx started a streamed body
+            if failed or (status is None and ERROR_TYPE in self._attributes):  # after the status: it must win
                 span.set_status(Status(StatusCode.ERROR))
             self._record_duration(span)
         except Exception as error:

@@ -48,11 +48,12 @@ class SyncStream(_Stream, Iterator[object]):
         with self._bind():
             try:
                 return next(self._chunks)
-            except StopIteration:  # the end of the body: the span ends now
+            except Exception as error:  # an error in it (not the end of the body): the request failed after all
+                if not isinstance(error, StopIteration):
+                    self._fail(error)
                 self.close()
                 raise
-            except BaseException as error:  # an error in it: the request failed after all
-                self._fail(error)
+            except BaseException:  # the server stopped sending it (a client gone): ended, not failed
                 self.close()
                 raise
 
@@ -70,11 +71,12 @@ class AsyncStream(_Stream, AsyncIterator[object]):
         with self._bind():
             try:
                 return await anext(self._chunks)
-            except StopAsyncIteration:
+            except Exception as error:
+                if not isinstance(error, StopAsyncIteration):
+                    self._fail(error)
                 self.close()
                 raise
-            except BaseException as error:
-                self._fail(error)
+            except BaseException:
                 self.close()
                 raise
 

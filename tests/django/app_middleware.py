@@ -13,6 +13,8 @@ from django.utils.functional import SimpleLazyObject
 from openfeature import api
 from openfeature.evaluation_context import EvaluationContext
 
+import ff_otel
+
 APP_KEY_HEADER = "HTTP_X_APP_TARGETING_KEY"
 """A request header the application turns into its own targeting key."""
 
@@ -39,6 +41,18 @@ def evaluates_on_the_way_in(
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
         api.get_client().get_boolean_value("new-checkout", False)
+        return get_response(request)
+
+    return middleware
+
+
+def identifies_the_client(
+    get_response: Callable[[HttpRequest], HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Binds who the request is for itself (an API client, say), wherever it is listed."""
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        ff_otel.identify("api-client-7")
         return get_response(request)
 
     return middleware

@@ -117,6 +117,15 @@ async def test_a_flag_evaluated_before_authentication_leaves_the_view_its_user(
     assert in_the_view == [str(user.pk)] * len(in_the_view) != []
 
 
+async def test_an_identity_the_application_binds_before_authentication_stays(
+    site: Site, user: User, user_session: str, settings: DjangoSettings
+) -> None:
+    settings.MIDDLEWARE = [OURS, SESSION, "tests.django.app_middleware.identifies_the_client", AUTH]
+    site.use_session(user_session)
+
+    assert (await site.get("/flags/")).json()["targeting_key"] == "api-client-7"
+
+
 async def test_an_async_middleware_evaluating_before_authentication_could_run_leaves_the_view_its_user(
     user: User, user_session: str, settings: DjangoSettings, telemetry: Telemetry
 ) -> None:

@@ -6,9 +6,11 @@ import pytest
 from django.test import Client
 from opentelemetry.instrumentation.utils import suppress_http_instrumentation
 from opentelemetry.sdk.metrics.export import HistogramDataPoint
+from opentelemetry.trace import StatusCode
 
 from tests.conftest import Telemetry
-from tests.django.conftest import Site
+from tests.django.conftest import DjangoSettings, Site
+from tests.django.impact_urls import BrokenOffError
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("flags")]
 
@@ -47,3 +49,17 @@ def test_suppressed_http_instrumentation_gets_no_span(telemetry: Telemetry, tran
         response = Client().get("/flags/")
     assert response.status_code == 200
     assert telemetry.spans() == ()
+
+
+async def test_its_own_span_is_an_error_for_a_body_that_broke_off_not_for_a_client_error(
+    site: Site, telemetry: Telemetry, settings: DjangoSettings
+) -> None:
+    settings.ROOT_URLCONF = "tests.django.impact_urls"
+    assert (await site.get("/missing/")).status_code == 404  # raised as Http404
+    with pytest.raises(BrokenOffError):
+        await site.get({"wsgi": "/broken-stream/", "asgi": "/async-broken-stream/"}[site.handler])
+
+    client_error, broken_off = telemetry.spans()
+    assert client_error.status.status_code is StatusCode.UNSET  # a 4xx is no server error
+    assert broken_off.status.status_code is StatusCode.ERROR
+    assert [event.name for event in broken_off.events if event.name == "exception"] == ["exception"]

@@ -15,6 +15,7 @@ from openfeature.evaluation_context import EvaluationContext
 from werkzeug.serving import make_server
 
 import ff_otel
+from ff_otel.integration import request_in_flight
 from ff_otel_flask import FeatureFlags
 from tests.conftest import Telemetry
 from tests.flask.apps import SECRET_KEY, create_bare_app, evaluate_flags, instrument_app
@@ -183,3 +184,19 @@ def test_a_context_set_outside_any_block_never_reaches_the_next_request_on_the_t
         server.server_close()
     assert first["targeting_key"] == "outer-7"
     assert second["targeting_key"] is None
+
+
+def test_a_teardown_hook_that_raises_before_the_extensions_leaves_no_request_bound(telemetry: Telemetry) -> None:
+    app = create_bare_app()
+
+    @app.teardown_request
+    def broken_teardown(error: BaseException | None) -> None:
+        raise RuntimeError("teardown broke")
+
+    FeatureFlags(app)
+    with pytest.raises(RuntimeError, match="teardown broke"):
+        app.test_client().get("/flags", headers={"X-User": "5"})
+
+    assert not request_in_flight()
+    assert api.get_transaction_context().targeting_key is None
+    assert len(telemetry.spans()) == 1

@@ -20,6 +20,7 @@ from ff_otel.integration import (
     ClosingBody,
     ServedRequest,
     WebRequests,
+    call_safely,
     forget_loose_context,
     name_after_route,
 )
@@ -105,7 +106,7 @@ class RequestLifecycle:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         # What this request left outside any block ends with its body, never reaching the thread's next request.
         try:
-            self._teardown_last()
+            call_safely("ff_otel could not order its Flask teardown hook", self._teardown_last)
             if (
                 getattr(self._app, "_is_instrumented_by_opentelemetry", False) is not True  # FlaskInstrumentor's
                 and self.requests.options.start_span
@@ -117,6 +118,8 @@ class RequestLifecycle:
                 return ClosingBody(self._traced(environ, start_response), forget_loose_context)
             return ClosingBody(self._respond(environ, start_response), forget_loose_context)
         except BaseException:
+            if (served := environ.pop(SERVED_KEY, None)) is not None:  # a teardown hook raised before ours ran
+                served.end()
             forget_loose_context()
             raise
 
@@ -125,17 +128,15 @@ class RequestLifecycle:
         served: ServedRequest | None = environ.pop(SERVED_KEY, None)
         if served is None:  # closed at teardown already, or never opened
             return body
-        # A streamed body: its scope closes when the server closes the body, inside the span that wraps it. Its
-        # chunks run in that span (FlaskInstrumentor's has ended and left the context by then: what they evaluate
-        # becomes log records linked to the request), and a chunk that raises fails the request.
+        # A streamed body: it closes the scope, inside the span that wraps it; its chunks run in that span (what they
+        # evaluate after FlaskInstrumentor's has ended becomes log records of its trace); one that raises fails it.
         span = served.scope.span
         if span is None or not span.get_span_context().is_valid:
             return ClosingBody(body, served.end)
         return served.end_after_body(body, span)
 
     def _teardown_last(self) -> None:
-        """Keep our teardown hook the last of the app's to run (Flask runs them in reverse), so the app's own see the
-        request, and FlaskInstrumentor's, which ends its span, after it (whenever `instrument_app` came)."""
+        """Our teardown hook runs after the app's own and before FlaskInstrumentor's (Flask runs them in reverse)."""
         hooks = self._app.teardown_request_funcs.get(None, [])
         if hooks is self._checked_hooks[0] and len(hooks) == self._checked_hooks[1]:  # none added since last time
             return
