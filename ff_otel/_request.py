@@ -198,9 +198,9 @@ class RequestScope(InFlight):
     def close(self, *, linger: bool = False) -> None:
         """Write the summary and restore the context that was there before. Idempotent.
 
-        With `linger`, the request's identity (and its app's options) stays bound, as a context set outside any
-        block, for the framework code that still runs after the adapter (an outer middleware on the way out, a
-        later teardown hook); the request's end, or the next one's start, drops it.
+        With `linger`, the request's identity stays bound, as a context set outside any block, for the framework
+        code that still runs after the adapter (an outer middleware on the way out), and so do its app's options
+        where the framework signalled the request's start; the request's end, or the next one's start, drops them.
         """
         binding, self._binding = self._binding, None
         if binding is None:
