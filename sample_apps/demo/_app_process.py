@@ -111,8 +111,9 @@ class SampleApp:
         self._output.seek(0)
         return self._output.read().decode(errors="replace")
 
-    def stop(self, timeout: float = 15.0) -> int:
-        """Stop the app as Ctrl-C would, so it flushes its telemetry on the way out; return its exit code."""
+    def stop(self, timeout: float = 30.0) -> int:
+        """Stop the app as Ctrl-C would, so it flushes its telemetry on the way out; return its exit code. The
+        timeout leaves room for that flush on a busy machine (the SDK's own export timeout is 30 s)."""
         process = self._process
         if process is None:
             return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-import django
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
@@ -175,12 +174,8 @@ async def test_a_lazy_user_of_the_applications_own_authentication_is_read_even_w
 
 
 async def test_ours_before_authentication_with_the_applications_own_propagator(
-    site: Site, user: User, user_session: str, settings: DjangoSettings, request: pytest.FixtureRequest
+    site: Site, user: User, user_session: str, settings: DjangoSettings
 ) -> None:
-    if site.handler == "asgi" and django.VERSION < (5, 0):
-        # Known gap: under Django 4.2's ASGI handler the session's hash is bound before the user is found.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="Django 4.2 ASGI: the user is not found"))
-
     class OwnPropagator(ContextVarsTransactionContextPropagator):
         """The application's choice: a subclass of the SDK's, so not ff-otel's to replace."""
 
