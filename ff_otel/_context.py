@@ -139,7 +139,17 @@ class LazyIdentity:
 class Layer:
     """What is bound at one point: the application's context and the request's identity, merged on demand."""
 
-    __slots__ = ("_context", "_version", "beneath", "explicit", "identity", "loose")
+    __slots__ = (
+        "_context",
+        "_foreign_previous",
+        "_previous",
+        "_token",
+        "_version",
+        "beneath",
+        "explicit",
+        "identity",
+        "loose",
+    )
 
     def __init__(
         self, explicit: Explicit | None, identity: LazyIdentity | None, *, loose: bool = False, on: Layer | None = None
@@ -171,6 +181,54 @@ class Layer:
             self._version = identity.version
             context = self._context = self._merge(identity)
         return context
+
+    def bind(self, previous: Layer | None) -> Layer:
+        """Make this layer current, on top of `previous` (the layer current until now, which the caller has just
+        read), until `release()`; what an application's own propagator holds is restored then too."""
+        _OPEN_BLOCKS.append(None)  # `_LIVE.opened()`, without a call: this runs per request
+        self._previous = previous
+        self._token = _LAYER.set(self)
+        self._foreign_previous: EvaluationContext | None = None
+        if (
+            transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR
+            and ensure_propagator() is None
+        ):
+            # The application set its own propagator: hand it a context that still looks the identity up lazily.
+            try:
+                held = transaction_context.get_transaction_context()
+                if self.explicit is None:
+                    self.explicit = _set_by_application(held)
+                transaction_context.set_transaction_context(_LazyContext(self))
+            except Exception as error:  # the application's propagator is its own: it may fail, we may not
+                report("ff_otel could not set the context through the application's propagator", error)
+            else:
+                self._foreign_previous = held
+        return self
+
+    def release(self, *, linger: bool = False) -> None:
+        """Make the layer that was current before `bind()` current again. With `linger`, this layer's identity stays
+        bound instead, as a context set outside any block, until the request's end or the next one's start drops
+        it."""
+        if linger:
+            previous = self._previous
+            self.loose = True  # this layer itself, as it was bound: no new one per request
+            self.beneath = previous.beneath if previous is not None and previous.loose else previous
+            _LAYER.set(self)
+        else:
+            try:
+                _LAYER.reset(self._token)
+            except ValueError:
+                # Left in another context than entered (a generator finished by another task): restore by value.
+                _LAYER.set(self._previous)
+        try:
+            if self._foreign_previous is not None:
+                transaction_context.set_transaction_context(self._foreign_previous)
+        except Exception as error:
+            report("ff_otel could not restore the context through the application's propagator", error)
+        finally:
+            _OPEN_BLOCKS.pop()  # `_LIVE.closed()`, with a call only where an uninstall waits for the last block
+            if _LIVE.pending_restore is not None:
+                _LIVE.restore_if_idle()
 
     def _merge(self, identity: LazyIdentity) -> EvaluationContext:
         explicit = self.explicit
@@ -309,22 +367,14 @@ def _set_by_application(context: object) -> Explicit | None:
 class _LiveBindings:
     """How many blocks are open right now, so an uninstall waits for them before giving the propagator back.
 
-    Opening and closing a block is one list append or pop (atomic, with no lock on the request path); only a
-    restore that is waiting takes the lock.
+    `Layer.bind` and `release` open and close a block with one append to or pop from `open` (atomic, with no lock on the
+    request path); only a restore that is waiting takes the lock.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._open: list[None] = []
+        self.open: list[None] = []
         self.pending_restore: TransactionContextPropagator | None = None
-
-    def opened(self) -> None:
-        self._open.append(None)
-
-    def closed(self) -> None:
-        self._open.pop()
-        if self.pending_restore is not None:
-            self._restore_if_idle()
 
     def cancel_restore(self) -> TransactionContextPropagator | None:
         with self._lock:
@@ -335,11 +385,11 @@ class _LiveBindings:
         with self._lock:
             self.pending_restore = propagator
         # Checked after the restore is noted: a block closing meanwhile either sees it pending or leaves none open.
-        self._restore_if_idle()
+        self.restore_if_idle()
 
-    def _restore_if_idle(self) -> None:
+    def restore_if_idle(self) -> None:
         with self._lock:
-            if self._open or self.pending_restore is None:
+            if self.open or self.pending_restore is None:
                 return
             restore, self.pending_restore = self.pending_restore, None
         if propagator_is_ours():
@@ -347,63 +397,12 @@ class _LiveBindings:
 
 
 _LIVE = _LiveBindings()
+_OPEN_BLOCKS = _LIVE.open
 
 
 def restore_propagator_when_idle(propagator: TransactionContextPropagator) -> None:
     """Put `propagator` back in place of ff-otel's, once no block that relies on ff-otel's is open any more."""
     _LIVE.restore_when_idle(propagator)
-
-
-class Binding:
-    """One layer made current until `release()`; what an application's own propagator held is restored too."""
-
-    __slots__ = ("_foreign_previous", "_previous", "_token")
-
-    def __init__(self, layer: Layer) -> None:
-        _LIVE.opened()
-        self._previous = _LAYER.get()
-        self._token = _LAYER.set(layer)
-        self._foreign_previous: EvaluationContext | None = None
-        if (
-            transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR
-            and ensure_propagator() is None
-        ):
-            # The application set its own propagator: hand it a context that still looks the identity up lazily.
-            try:
-                previous = transaction_context.get_transaction_context()
-                if layer.explicit is None:
-                    layer.explicit = _set_by_application(previous)
-                transaction_context.set_transaction_context(_LazyContext(layer))
-            except Exception as error:  # the application's propagator is its own: it may fail, we may not
-                report("ff_otel could not set the context through the application's propagator", error)
-            else:
-                self._foreign_previous = previous
-
-    def release(self, linger: LazyIdentity | None = None) -> None:
-        """Restore the layer that was current before. With `linger`, that identity stays bound in its place
-        instead, as a context set outside any block, until the request's end or the next one's start drops it."""
-        if linger is not None:
-            previous = self._previous
-            _LAYER.set(Layer(None if previous is None else previous.explicit, linger, loose=True, on=previous))
-        else:
-            try:
-                _LAYER.reset(self._token)
-            except ValueError:
-                # Left in another context than entered (a generator finished by another task): restore by value.
-                _LAYER.set(self._previous)
-        try:
-            if self._foreign_previous is not None:
-                transaction_context.set_transaction_context(self._foreign_previous)
-        except Exception as error:
-            report("ff_otel could not restore the context through the application's propagator", error)
-        finally:
-            _LIVE.closed()
-
-
-def bind_identity(identity: LazyIdentity) -> Binding:
-    """Bind a request's identity under whatever context the application has set so far."""
-    outer = _LAYER.get()
-    return Binding(Layer(None if outer is None else outer.explicit, identity))
 
 
 class evaluation_context:  # noqa: N801 - used like a function, like contextlib's managers
@@ -428,12 +427,11 @@ class evaluation_context:  # noqa: N801 - used like a function, like contextlib'
         attributes: Mapping[str, Any] | None = None,
     ) -> None:
         self._explicit = Explicit(targeting_key, context_id, attributes)
-        self._binding: Binding | None = None
+        self._binding: Layer | None = None
 
     def __enter__(self) -> EvaluationContext:
         outer = _LAYER.get()
-        layer = Layer(self._explicit, None if outer is None else outer.identity)
-        self._binding = Binding(layer)
+        layer = self._binding = Layer(self._explicit, None if outer is None else outer.identity).bind(outer)
         return layer.evaluation_context()
 
     def __exit__(

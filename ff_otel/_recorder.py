@@ -14,7 +14,6 @@ prepared) or `deliver(destination, evaluation, data)`, all with the same per-eva
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import itertools
 import time
@@ -22,10 +21,8 @@ import weakref
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, Literal, overload
 
-from opentelemetry import context as otel_context
 from opentelemetry._logs import SeverityNumber, get_logger
 from opentelemetry._logs import _internal as _logs_internal
-from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
 from opentelemetry.metrics import _internal as _metrics_internal
 from opentelemetry.trace import INVALID_SPAN, NonRecordingSpan, Span, set_span_in_context
 
@@ -36,6 +33,7 @@ from opentelemetry.util.types import AttributeValue
 
 from ff_otel import _impact
 from ff_otel import _semconv as semconv
+from ff_otel._current_span import current_context as _current_context
 from ff_otel._evaluation import Evaluation, outcome
 from ff_otel._evaluation_span import EvaluationSpans, finish
 from ff_otel._exception import exception_attributes, was_raised
@@ -58,18 +56,6 @@ _EXCEPTION_KEY = "ff_otel.exception"
 _MAX_CLEANED_SERIES = 1024  # series are few (flags x variants x reasons); odd input never grows this further
 
 
-def _context_getter() -> Callable[[], Mapping[str, object]]:
-    # With the default contextvars runtime context, read its contextvar directly: two wrapper calls fewer on the
-    # path every evaluation takes. Any other runtime context goes through the API.
-    runtime = getattr(otel_context, "_RUNTIME_CONTEXT", None)
-    if type(runtime) is ContextVarsRuntimeContext:
-        variable = getattr(runtime, "_current_context", None)
-        if isinstance(variable, contextvars.ContextVar):
-            return variable.get
-    return otel_context.get_current
-
-
-_current_context = _context_getter()
 _NOT_A_SPAN = object()
 
 

@@ -7,10 +7,11 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, get_current_span
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind
 
 from ff_otel._adapter_options import AdapterOptions
-from ff_otel._context import Binding, LazyIdentity, bind_identity
+from ff_otel._context import _LAYER, Layer, LazyIdentity
+from ff_otel._current_span import current_span
 from ff_otel._identity import ANONYMOUS, Identity
 from ff_otel._impact import Impact, impact_for
 from ff_otel._install import recorder_for
@@ -29,11 +30,14 @@ class PreparedOptions(NamedTuple):
 
     recorder: Recorder | None
     impact: Impact | None
+    lingering: InFlight
+    """What a request leaves in flight for the code after its adapter: its app's options, and no summary."""
 
 
 def prepare(core: Options | None, options: AdapterOptions) -> PreparedOptions:
     """The recorder of `core` and the impact histogram of `options`, for `RequestScope(..., prepared=...)`."""
-    return PreparedOptions(None if core is None else recorder_for(core), impact_for(core, options))
+    recorder = None if core is None else recorder_for(core)
+    return PreparedOptions(recorder, impact_for(core, options), InFlight(None, recorder))
 
 
 class RequestScope(InFlight):
@@ -58,6 +62,7 @@ class RequestScope(InFlight):
         "_find_identity",
         "_in_flight_token",
         "_options",
+        "_prepared",
         "_request",
         "identity",
     )
@@ -77,10 +82,11 @@ class RequestScope(InFlight):
         self._options = options
         summary = RequestSummary(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
         self.identity = LazyIdentity(self._resolve)
-        self._binding: Binding | None = None
+        self._binding: Layer | None = None
         self._in_flight_token: contextvars.Token[InFlight | None] | None = None
         if prepared is None:
             prepared = prepare(core, options)
+        self._prepared = prepared
         # The scope is itself what the recording path reads from the request's context variable (`InFlight`'s
         # fields, set here without a call: this runs per request).
         self.summary = summary
@@ -118,7 +124,8 @@ class RequestScope(InFlight):
 
     def __enter__(self) -> RequestScope:
         self._in_flight_token = IN_FLIGHT.set(self)
-        self._binding = bind_identity(self.identity)
+        outer = _LAYER.get()
+        self._binding = Layer(None if outer is None else outer.explicit, self.identity).bind(outer)
         return self
 
     def __exit__(
@@ -155,7 +162,7 @@ class RequestScope(InFlight):
         state = self.state
         if state is None or state.span is not INVALID_SPAN:
             return
-        span = get_current_span()
+        span = current_span()
         if span.get_span_context().is_valid and (not server_only or getattr(span, "kind", None) is SpanKind.SERVER):
             state.span = span
 
@@ -208,17 +215,20 @@ class RequestScope(InFlight):
         summary = self.summary
         if summary is not None and summary.evaluations:  # `write_summary()`, without a call for a request with none
             call_safely("ff_otel could not write the request's flag summary", summary.write)
-        binding.release(self.identity if linger else None)
+        binding.release(linger=linger)
         token, self._in_flight_token = self._in_flight_token, None
-        if token is not None:
-            try:
-                IN_FLIGHT.reset(token)
-            except ValueError:  # closed in another context than opened (a stream finished by another task)
-                IN_FLIGHT.set(None)
-            if linger and request_start_noted() and not isinstance(IN_FLIGHT.get(), RequestScope):
-                # What still runs after the adapter records with this app's options, as it sees this identity,
-                # where the framework says when the request ends (`end_request_context` drops both).
-                IN_FLIGHT.set(InFlight(None, self.recorder))
+        if token is None:
+            return
+        if linger and request_start_noted() and not isinstance(token.old_value, RequestScope):
+            # What still runs after the adapter records with this app's options, as it sees this identity, where
+            # the framework says when the request ends (`end_request_context` drops both); not inside another
+            # request, whose own options and summary are current again.
+            IN_FLIGHT.set(self._prepared.lingering)
+            return
+        try:
+            IN_FLIGHT.reset(token)
+        except ValueError:  # closed in another context than opened (a stream finished by another task)
+            IN_FLIGHT.set(None)
 
 
 def _checked(identity: Identity) -> Identity:

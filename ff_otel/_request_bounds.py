@@ -40,8 +40,12 @@ def request_start_noted() -> bool:
 def start_request_context(*_: object, **__: object) -> None:
     """A request starts (a framework's signal, before any middleware): `forget_loose_context()`, and note the
     context it starts in. Ignores its arguments, so a framework's signal can call it directly."""
-    forget_loose_context()
-    _STARTED_ON.set((_LAYER.get(), IN_FLIGHT.get(), _STARTED_ON.get()))
+    layer, in_flight = _LAYER.get(), IN_FLIGHT.get()  # `forget_loose_context()`, without a call: per request
+    if layer is not None and layer.loose:
+        _LAYER.set(layer := layer.beneath)
+    if type(in_flight) is InFlight:
+        IN_FLIGHT.set(in_flight := None)
+    _STARTED_ON.set((layer, in_flight, _STARTED_ON.get()))
 
 
 def end_request_context(*_: object, **__: object) -> None:

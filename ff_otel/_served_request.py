@@ -12,9 +12,10 @@ from collections.abc import AsyncIterable, Callable, Iterable, Mapping, MutableM
 from types import TracebackType
 from typing import Any, cast
 
-from opentelemetry.trace import Span, get_current_span, use_span
+from opentelemetry.trace import Span, use_span
 
 from ff_otel._adapter_options import AdapterOptions
+from ff_otel._current_span import current_span
 from ff_otel._identity import Identity, visitor_identity
 from ff_otel._options import Options
 from ff_otel._request import RequestScope, prepare
@@ -139,7 +140,7 @@ class ServedRequest:
 
         def bind() -> contextlib.AbstractContextManager[object]:
             # A span still current (it ends with the last chunk) must not be made current once more after it.
-            return contextlib.nullcontext() if get_current_span() is span else use_span(span)
+            return contextlib.nullcontext() if current_span() is span else use_span(span)
 
         close_body: Callable[[], None] = getattr(body, "close", None) or (lambda: None)
 

@@ -38,6 +38,7 @@ from opentelemetry.semconv.metrics import MetricInstruments
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
 from opentelemetry.util.http import sanitize_method
 
+from ff_otel._current_span import current_span
 from ff_otel._safe import report
 from ff_otel._version import __version__
 
@@ -185,7 +186,7 @@ class ServerSpans:
         `carrier` is the WSGI environ or the ASGI scope. Nothing is started when HTTP instrumentation is
         suppressed or span creation is turned off.
         """
-        current = trace.get_current_span()
+        current = current_span()
         if current.get_span_context().is_valid:
             return ServerSpan(current)
         if not self.enabled or not is_http_instrumentation_enabled():

@@ -22,7 +22,9 @@ import contextlib
 
 from ff_otel import _semconv as semconv
 from ff_otel._adapter_options import AdapterOptions, ContextBuilder, IdentityLookup, split_options
+from ff_otel._checked_once import CheckedOnce
 from ff_otel._context import current_layer
+from ff_otel._current_span import current_span
 from ff_otel._identity import ANONYMOUS_ID_KEY, SESSION_ID_PURPOSE, visitor_identity
 from ff_otel._in_progress import track as track_openfeature_evaluations
 from ff_otel._install import activate, activate_defaults, killed
@@ -53,6 +55,7 @@ __all__ = [
     "AdapterOptionKeywords",
     "AdapterOptions",
     "AsyncStream",
+    "CheckedOnce",
     "ClosingBody",
     "ContextBuilder",
     "ExcludedUrls",
@@ -69,6 +72,7 @@ __all__ = [
     "activate_defaults",
     "call_safely",
     "current_layer",
+    "current_span",
     "end_request_context",
     "forget_loose_context",
     "killed",

@@ -185,7 +185,7 @@ def test_an_application_propagator_is_left_in_place_and_still_restored() -> None
 
 
 def test_a_lazy_identity_is_resolved_once_even_when_threads_race_for_it() -> None:
-    from ff_otel._context import LazyIdentity, bind_identity
+    from ff_otel._context import Layer, LazyIdentity
 
     calls: list[int] = []
     started = threading.Event()
@@ -197,7 +197,7 @@ def test_a_lazy_identity_is_resolved_once_even_when_threads_race_for_it() -> Non
         return "alice", None, {}
 
     ff_otel.install()
-    binding = bind_identity(LazyIdentity(slow_lookup))
+    binding = Layer(None, LazyIdentity(slow_lookup)).bind(None)
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
             request_context = contextvars.copy_context()  # the threads of one request, as a thread pool runs them

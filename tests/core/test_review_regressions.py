@@ -147,4 +147,4 @@ def test_every_block_a_request_opens_is_closed_streamed_or_not(telemetry: Teleme
     for path in ("/flags", "/stream") * 3:
         assert client.get(path, buffered=True).status_code == 200
 
-    assert _context._LIVE._open == []
+    assert _context._LIVE.open == []

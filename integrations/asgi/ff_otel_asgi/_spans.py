@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-from opentelemetry.trace import Span, get_current_span
+from opentelemetry.trace import Span
+
+from ff_otel.integration import current_span
 
 
 def current_request_span() -> Span | None:
     """The current span when there is one: an outer instrumentation's server span, or FastAPI's own."""
-    span = get_current_span()
+    span = current_span()
     return span if span.get_span_context().is_valid else None
 
 

@@ -14,13 +14,14 @@ from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 
-from ff_otel import Identity
+from ff_otel import Identity, integration
 from ff_otel.integration import ServedRequest, WebRequests, activate, end_request_context, start_request_context
 from ff_otel_django.apps import load_options
 
 _AUTH_MIDDLEWARE = "django.contrib.auth.middleware"  # whose lazy `request.user` is exactly `get_user(request)`
 _SERVED_ATTRIBUTE = "_ff_otel_served"  # where `process_view` and `process_exception` find the request's own
 _LOOK_AGAIN_ATTRIBUTE = "_ff_otel_look_again"  # the identity was looked up before authentication, or failed to
+_is_async_view = integration.CheckedOnce(iscoroutinefunction)  # views live as long as their URLconf
 
 
 class FeatureFlagMiddleware:
@@ -75,7 +76,7 @@ class FeatureFlagMiddleware:
         served: ServedRequest | None = getattr(request, _SERVED_ATTRIBUTE, None)
         if served is not None and request.__dict__.pop(_LOOK_AGAIN_ATTRIBUTE, False) and hasattr(request, "user"):
             served.scope.look_up_again()  # a flag was evaluated before authentication: the user now, for the view
-        if served is not None and (self.is_async or iscoroutinefunction(view)):
+        if served is not None and (self.is_async or _is_async_view(view)):
             served.scope.resolve()
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:

@@ -21,6 +21,7 @@ from ff_otel.integration import (
     ServedRequest,
     WebRequests,
     call_safely,
+    current_span,
     forget_loose_context,
     name_after_route,
 )
@@ -64,7 +65,7 @@ class RequestLifecycle:
         if self.requests.excludes(lambda: request.url):
             return
         route = None if request.url_rule is None else request.url_rule.rule  # matched when the context was pushed
-        environ, span = request.environ, trace.get_current_span()  # ours, or an outer middleware's, if any yet
+        environ, span = request.environ, current_span()  # ours, or an outer middleware's, if any yet
         if environ.get(OWN_SPAN_KEY):  # named after the path so far; HTTP conventions want the route
             name_after_route(span, request.method, route)
         served = self.requests.serve(
@@ -111,7 +112,7 @@ class RequestLifecycle:
                 getattr(self._app, "_is_instrumented_by_opentelemetry", False) is not True  # FlaskInstrumentor's
                 and self.requests.options.start_span
                 # A span already current means OpenTelemetry's WSGI middleware (or another tracer) runs outside us.
-                and not trace.get_current_span().get_span_context().is_valid
+                and not current_span().get_span_context().is_valid
                 and not self.requests.excludes(lambda: get_current_url(environ))
             ):
                 environ[OWN_SPAN_KEY] = True
@@ -128,8 +129,7 @@ class RequestLifecycle:
         served: ServedRequest | None = environ.pop(SERVED_KEY, None)
         if served is None:  # closed at teardown already, or never opened
             return body
-        # A streamed body: it closes the scope, inside the span that wraps it; its chunks run in that span (what they
-        # evaluate after FlaskInstrumentor's has ended becomes log records of its trace); one that raises fails it.
+        # A streamed body closes the scope; its chunks run in the span that wraps it, and one that raises fails it.
         span = served.scope.span
         if span is None or not span.get_span_context().is_valid:
             return ClosingBody(body, served.end)
