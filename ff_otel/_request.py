@@ -149,17 +149,17 @@ class RequestScope(InFlight):
     @property
     def span(self) -> Span | None:
         """The span that receives the summary; settable for adapters that learn it only later in the request."""
-        return None if self.state is None else self.state.span
+        return None if self.summary is None else self.summary.span
 
     @span.setter
     def span(self, span: Span) -> None:
-        if self.state is not None:
-            self.state.span = span
+        if self.summary is not None:
+            self.summary.span = span
 
     def adopt_current_span(self, *, server_only: bool = False) -> None:
         """Take the current span as the one the summary goes to, unless it has one (or with `server_only`, unless
         the current span is not of kind SERVER): for adapters whose span starts inside them."""
-        state = self.state
+        state = self.summary
         if state is None or state.span is not INVALID_SPAN:
             return
         span = current_span()

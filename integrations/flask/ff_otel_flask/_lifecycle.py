@@ -152,7 +152,7 @@ class RequestLifecycle:
 
 def _take_instrumentors_span(served: ServedRequest, environ: WSGIEnvironment) -> None:
     """FlaskInstrumentor starts its span in its `before_request` hook, after the scope opened, and keeps it here."""
-    span, summary = environ.get(_INSTRUMENTOR_SPAN_KEY), served.scope.state
+    span, summary = environ.get(_INSTRUMENTOR_SPAN_KEY), served.scope.summary
     if summary is not None and summary.span is trace.INVALID_SPAN and isinstance(span, trace.Span):
         summary.span = span if span.get_span_context().is_valid else trace.INVALID_SPAN
 
