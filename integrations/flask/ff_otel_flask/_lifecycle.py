@@ -40,6 +40,10 @@ SERVED_KEY, CONTEXT_KEY = "ff_otel.request", "ff_otel.request_context"
 STREAMED_KEY, OWN_SPAN_KEY = "ff_otel.streamed", "ff_otel.own_span"
 _INSTRUMENTOR_SPAN_KEY = "opentelemetry-flask.span_key"  # where FlaskInstrumentor keeps the request's span
 _INSTRUMENTOR_MODULE = "opentelemetry.instrumentation.flask"  # whose teardown hook ends that span
+# The objects behind Flask's context-local proxies: each access through a proxy costs a lookup.
+_request = cast("Any", flask.request)._get_current_object
+_request_context = cast("Any", request_ctx)._get_current_object
+_session = cast("Any", flask.session)._get_current_object
 
 
 class RequestLifecycle:
@@ -61,7 +65,7 @@ class RequestLifecycle:
 
     def request_started(self, sender: object, **_: object) -> None:
         """Open the request's scope before any `before_request` hook runs, whichever was registered first."""
-        request: flask.Request = _current(flask.request)  # once: every access through the proxy costs
+        request: flask.Request = _request()
         if self.requests.excludes(lambda: request.url):
             return
         route = None if request.url_rule is None else request.url_rule.rule  # matched when the context was pushed
@@ -76,10 +80,10 @@ class RequestLifecycle:
             span=span if span.get_span_context().is_valid else None,
         )
         served.scope.__enter__()
-        environ[SERVED_KEY], environ[CONTEXT_KEY] = served, _current(request_ctx)
+        environ[SERVED_KEY], environ[CONTEXT_KEY] = served, _request_context()
 
     def after_request(self, response: flask.Response) -> flask.Response:
-        environ = _current(flask.request).environ
+        environ = _request().environ
         served: ServedRequest | None = environ.get(SERVED_KEY)
         if served is not None:
             _take_instrumentors_span(served, environ)
@@ -92,7 +96,7 @@ class RequestLifecycle:
         return response
 
     def teardown_request(self, error: BaseException | None) -> None:
-        context = _current(request_ctx)
+        context = _request_context()
         environ = context.request.environ
         served: ServedRequest | None = environ.get(SERVED_KEY)
         if served is None or environ.get(CONTEXT_KEY) is not context:
@@ -163,7 +167,7 @@ def _visitor(requests: WebRequests, app: flask.Flask) -> Identity | None:
     logged_in = current_user is not None and hasattr(app, "login_manager") and current_user.is_authenticated
     user_id = current_user.get_id() if logged_in else None
     kept = requests.options.persist_anonymous_id or not isinstance(app.session_interface, SecureCookieSessionInterface)
-    session = _current(flask.session) if kept else None  # else unread (not marked read): it would name nobody
+    session = _session() if kept else None  # else unread (not marked read): it would name nobody
     session_id = getattr(session, "sid", None) if session else None  # an empty session is not stored: its id changes
     return requests.visitor(
         user_id,
@@ -171,8 +175,3 @@ def _visitor(requests: WebRequests, app: flask.Flask) -> Identity | None:
         session_key=session_id if isinstance(session_id, str) else None,
         framework_secret=app.secret_key,
     )
-
-
-def _current(proxy: object) -> Any:
-    """The object behind one of Flask's context-local proxies."""
-    return cast("Any", proxy)._get_current_object()
