@@ -186,8 +186,8 @@ class Layer:
         """Make this layer current, on top of `previous` (the layer current until now, which the caller has just
         read), until `release()`; what an application's own propagator holds is restored then too."""
         _OPEN_BLOCKS.append(None)  # `_LIVE.opened()`, without a call: this runs per request
-        self._previous = previous
-        self._token = _LAYER.set(self)
+        self._previous: Layer | None = previous
+        self._token: contextvars.Token[Layer | None] | None = _LAYER.set(self)
         self._foreign_previous: EvaluationContext | None = None
         if (
             transaction_context._evaluation_transaction_context_propagator is not PROPAGATOR
@@ -209,20 +209,29 @@ class Layer:
         """Make the layer that was current before `bind()` current again. With `linger`, this layer's identity stays
         bound instead, as a context set outside any block, until the request's end or the next one's start drops
         it."""
-        if linger:
-            previous = self._previous
-            self.loose = True  # this layer itself, as it was bound: no new one per request
+        previous, token, foreign_previous = self._previous, self._token, self._foreign_previous
+        # Dropped now: a layer still current (lingering, or in a task's copy of the context) must keep neither the
+        # layers bound before it alive nor, through its token, the very context that holds it.
+        self._previous = self._token = self._foreign_previous = None
+        if not linger:
+            try:
+                if token is not None:
+                    _LAYER.reset(token)
+            except ValueError:
+                # Left in another context than entered (a generator finished by another task): restore by value.
+                _LAYER.set(previous)
+        elif transaction_context._evaluation_transaction_context_propagator is PROPAGATOR:
+            self.loose = True  # this layer itself stays, as it was bound: no new one per request
             self.beneath = previous.beneath if previous is not None and previous.loose else previous
             _LAYER.set(self)
         else:
-            try:
-                _LAYER.reset(self._token)
-            except ValueError:
-                # Left in another context than entered (a generator finished by another task): restore by value.
-                _LAYER.set(self._previous)
+            # This layer holds what the application's own propagator held for this request: the identity lingers
+            # in a layer of its own, so that the next request reads that propagator afresh.
+            explicit = None if previous is None else previous.explicit
+            _LAYER.set(Layer(explicit, self.identity, loose=True, on=previous))
         try:
-            if self._foreign_previous is not None:
-                transaction_context.set_transaction_context(self._foreign_previous)
+            if foreign_previous is not None:
+                transaction_context.set_transaction_context(foreign_previous)
         except Exception as error:
             report("ff_otel could not restore the context through the application's propagator", error)
         finally:
