@@ -57,15 +57,7 @@ class RequestScope(InFlight):
         scope.end(request.method, route, response.status_code)
     """
 
-    __slots__ = (
-        "_binding",
-        "_find_identity",
-        "_in_flight_token",
-        "_options",
-        "_prepared",
-        "_request",
-        "identity",
-    )
+    __slots__ = ("_binding", "_in_flight_token", "_lookup", "_prepared", "identity")
 
     def __init__(
         self,
@@ -77,11 +69,10 @@ class RequestScope(InFlight):
         core: Options | None = None,
         prepared: PreparedOptions | None = None,
     ) -> None:
-        self._request = request
-        self._find_identity = find_identity
-        self._options = options
         summary = RequestSummary(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
-        self.identity = LazyIdentity(self._resolve)
+        # The lookup holds the request, not the scope: an identity never looked up leaves no cycle to collect.
+        self._lookup = _IdentityLookup(request, find_identity, options)
+        self.identity = LazyIdentity(self._lookup)
         self._binding: Layer | None = None
         self._in_flight_token: contextvars.Token[InFlight | None] | None = None
         if prepared is None:
@@ -92,35 +83,6 @@ class RequestScope(InFlight):
         self.summary = summary
         self.recorder = prepared.recorder
         self.impact = None if prepared.impact is None else prepared.impact.begin()
-
-    def _resolve(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
-        identity = self._identity()
-        attributes = _attributes_of(identity)
-        builder = self._options.context_builder
-        if builder is not None:
-            extra = call_safely("ff_otel context_builder raised", builder, self._request)
-            if isinstance(extra, Mapping):
-                extra_attributes = call_safely(
-                    "ff_otel context_builder returned a mapping that cannot be read", dict, extra
-                )
-                if extra_attributes is not None:
-                    attributes.update(extra_attributes)
-            elif extra is not None:
-                report(f"ff_otel context_builder returned {type(extra).__name__}, not a mapping; ignored")
-        return identity.targeting_key, None, attributes
-
-    def _identity(self) -> Identity:
-        custom = self._options.identity
-        if custom is not None:
-            found = call_safely("ff_otel identity callable raised", custom, self._request)
-            if isinstance(found, Identity):
-                return _checked(found)
-            if isinstance(found, str | int) and not isinstance(found, bool):
-                return Identity.user(found)
-            if found is not None:
-                report(f"ff_otel identity callable returned {type(found).__name__}; expected Identity, str or None")
-        found = call_safely("ff_otel could not look up the request's user or session", self._find_identity)
-        return ANONYMOUS if found is None else _checked(found)
 
     def __enter__(self) -> RequestScope:
         self._in_flight_token = IN_FLIGHT.set(self)
@@ -178,7 +140,7 @@ class RequestScope(InFlight):
     def look_up_again(self) -> None:
         """Forget the identity found so far, for one looked up before the framework had authenticated the request:
         the next evaluation (or `resolve()`) looks it up again. Blocks and contexts bound on top of it follow."""
-        self.identity.renew(self._resolve)
+        self.identity.renew(self._lookup)
 
     def write_summary(self) -> None:
         """Write the summary so far on the span, for adapters whose span ends before the request does."""
@@ -229,6 +191,47 @@ class RequestScope(InFlight):
             IN_FLIGHT.reset(token)
         except ValueError:  # closed in another context than opened (a stream finished by another task)
             IN_FLIGHT.set(None)
+
+
+class _IdentityLookup:
+    """A request's identity lookup, the `Resolver` of its `LazyIdentity`: the adapter's finder, then the options'
+    `identity` and `context_builder` callbacks, each guarded."""
+
+    __slots__ = ("_find_identity", "_options", "_request")
+
+    def __init__(self, request: object, find_identity: IdentityFinder, options: AdapterOptions) -> None:
+        self._request = request
+        self._find_identity = find_identity
+        self._options = options
+
+    def __call__(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
+        identity = self._identity()
+        attributes = _attributes_of(identity)
+        builder = self._options.context_builder
+        if builder is not None:
+            extra = call_safely("ff_otel context_builder raised", builder, self._request)
+            if isinstance(extra, Mapping):
+                extra_attributes = call_safely(
+                    "ff_otel context_builder returned a mapping that cannot be read", dict, extra
+                )
+                if extra_attributes is not None:
+                    attributes.update(extra_attributes)
+            elif extra is not None:
+                report(f"ff_otel context_builder returned {type(extra).__name__}, not a mapping; ignored")
+        return identity.targeting_key, None, attributes
+
+    def _identity(self) -> Identity:
+        custom = self._options.identity
+        if custom is not None:
+            found = call_safely("ff_otel identity callable raised", custom, self._request)
+            if isinstance(found, Identity):
+                return _checked(found)
+            if isinstance(found, str | int) and not isinstance(found, bool):
+                return Identity.user(found)
+            if found is not None:
+                report(f"ff_otel identity callable returned {type(found).__name__}; expected Identity, str or None")
+        found = call_safely("ff_otel could not look up the request's user or session", self._find_identity)
+        return ANONYMOUS if found is None else _checked(found)
 
 
 def _checked(identity: Identity) -> Identity:

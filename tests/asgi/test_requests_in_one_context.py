@@ -137,3 +137,22 @@ def test_a_request_tasks_context_is_freed_without_the_cyclic_collector(telemetry
                 gc.enable()
 
     assert asyncio.run(serve()) <= 1  # only reference counting has run: no request's context is in a cycle
+
+
+def test_a_flag_free_requests_scope_is_freed_without_the_cyclic_collector(telemetry: Telemetry) -> None:
+    app = FeatureFlagMiddleware(Starlette(routes=[Route("/", _flag_free)]))
+
+    async def serve() -> int:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            await asyncio.create_task(client.get("/"))
+            gc.collect()
+            gc.disable()
+            try:
+                for _ in range(20):
+                    await asyncio.create_task(client.get("/"))
+                return sum(type(candidate) is RequestScope for candidate in gc.get_objects())
+            finally:
+                gc.enable()
+
+    assert asyncio.run(serve()) <= 1  # an identity never looked up leaves no cycle with its scope

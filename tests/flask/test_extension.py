@@ -117,3 +117,23 @@ def test_a_copied_request_context_in_a_thread_does_not_end_the_requests_scope(te
     (span,) = telemetry.spans()
     assert (span.attributes or {})["ff_otel.evaluations"] == 2
     assert api.get_transaction_context().targeting_key is None
+
+
+@pytest.mark.parametrize("path", ["/flags", "/healthz"])
+def test_a_requests_context_is_freed_without_the_cyclic_collector(telemetry: Telemetry, path: str) -> None:
+    # Only reference counting runs here (as between collections, or with the collector off): what ff-otel keeps in
+    # the WSGI environ must not tie the request context into Flask's own request-environ cycle.
+    app = create_bare_app()
+    FeatureFlags(app)
+    client = app.test_client()
+    client.get(path, headers={"X-User": "1"}, buffered=True)  # first use, outside the count
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            client.get(path, headers={"X-User": "1"}, buffered=True)
+        alive = sum(type(candidate) is flask.ctx.RequestContext for candidate in gc.get_objects())
+    finally:
+        gc.enable()
+
+    assert alive <= 1

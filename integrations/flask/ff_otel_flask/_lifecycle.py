@@ -4,6 +4,7 @@ last chunk is sent), and a WSGI wrapper that starts a server span when nothing e
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -34,8 +35,8 @@ try:
 except ImportError:  # Flask-Login is optional
     current_user = None
 
-# In the WSGI environ: the request's open `ServedRequest`, the request context that opened it (a copied context
-# tears down too), whether its body is streamed, and whether ff-otel started its server span.
+# In the WSGI environ: the request's open `ServedRequest`, the request context that opened it (weakly; a copied
+# context tears down too), whether its body is streamed, and whether ff-otel started its server span.
 SERVED_KEY, CONTEXT_KEY = "ff_otel.request", "ff_otel.request_context"
 STREAMED_KEY, OWN_SPAN_KEY = "ff_otel.streamed", "ff_otel.own_span"
 _INSTRUMENTOR_SPAN_KEY = "opentelemetry-flask.span_key"  # where FlaskInstrumentor keeps the request's span
@@ -80,7 +81,7 @@ class RequestLifecycle:
             span=span if span.get_span_context().is_valid else None,
         )
         served.scope.__enter__()
-        environ[SERVED_KEY], environ[CONTEXT_KEY] = served, _request_context()
+        environ[SERVED_KEY], environ[CONTEXT_KEY] = served, weakref.ref(_request_context())
 
     def after_request(self, response: flask.Response) -> flask.Response:
         environ = _request().environ
@@ -99,7 +100,7 @@ class RequestLifecycle:
         context = _request_context()
         environ = context.request.environ
         served: ServedRequest | None = environ.get(SERVED_KEY)
-        if served is None or environ.get(CONTEXT_KEY) is not context:
+        if served is None or environ[CONTEXT_KEY]() is not context:
             return
         _take_instrumentors_span(served, environ)
         served.scope.adopt_current_span()  # else a span some hook of the app's tracing started, if any
