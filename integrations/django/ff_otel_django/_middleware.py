@@ -58,7 +58,7 @@ class FeatureFlagMiddleware:
             return self.get_response(request)
         with served:
             response = self.get_response(request)
-        return _respond(response, served)
+        return _respond(response, served, request)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         served = self._serve(request)
@@ -68,7 +68,7 @@ class FeatureFlagMiddleware:
             if hasattr(request, "user"):  # authenticated already: the user now, in a thread (async code may not)
                 await sync_to_async(served.scope.resolve)()
             response = await self.get_response(request)
-        return _respond(response, served)
+        return _respond(response, served, request)
 
     def process_view(self, request: HttpRequest, view: Callable[..., object], *_: object) -> None:
         """Resolve the identity before an async view, which runs where Django forbids the database (Django calls
@@ -81,8 +81,7 @@ class FeatureFlagMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         """Note a view's exception, which Django turns into a 500 response, for the span and the flag impact."""
-        served: ServedRequest | None = getattr(request, _SERVED_ATTRIBUTE, None)
-        if served is not None:
+        if (served := getattr(request, _SERVED_ATTRIBUTE, None)) is not None:
             served.note_exception(exception)
 
     def _serve(self, request: HttpRequest) -> ServedRequest | None:
@@ -102,11 +101,12 @@ class FeatureFlagMiddleware:
         return served
 
 
-def _respond(response: HttpResponseBase, served: ServedRequest) -> HttpResponseBase:
+def _respond(response: HttpResponseBase, served: ServedRequest, request: HttpRequest) -> HttpResponseBase:
     def finish() -> None:
         headers = list(response.items()) if served.span.owned else None  # for a span of ours only
         served.finish(response.status_code, reason=response.reason_phrase, headers=headers)
 
+    request.__dict__.pop(_SERVED_ATTRIBUTE, None)  # the view is over: the request need not keep it, nor a cycle
     if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
         response.streaming_content = served.stream(response.streaming_content, finish)
     elif served.finishes:
