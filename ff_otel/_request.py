@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, NamedTuple
@@ -10,7 +11,7 @@ from typing import Any, NamedTuple
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind
 
 from ff_otel._adapter_options import AdapterOptions
-from ff_otel._context import _LAYER, Layer, LazyIdentity
+from ff_otel._context import _LAYER, Layer, LazyIdentity, Resolver
 from ff_otel._current_span import current_span
 from ff_otel._identity import ANONYMOUS, Identity
 from ff_otel._impact import Impact, impact_for
@@ -71,7 +72,7 @@ class RequestScope(InFlight):
     ) -> None:
         summary = RequestSummary(span or INVALID_SPAN, options.max_summary_flags) if options.summary else None
         # The lookup holds the request, not the scope: an identity never looked up leaves no cycle to collect.
-        self._lookup = _IdentityLookup(request, find_identity, options)
+        self._lookup: Resolver = functools.partial(_look_up, request, find_identity, options)
         self.identity = LazyIdentity(self._lookup)
         self._binding: Layer | None = None
         self._in_flight_token: contextvars.Token[InFlight | None] | None = None
@@ -193,45 +194,39 @@ class RequestScope(InFlight):
             IN_FLIGHT.set(None)
 
 
-class _IdentityLookup:
-    """A request's identity lookup, the `Resolver` of its `LazyIdentity`: the adapter's finder, then the options'
-    `identity` and `context_builder` callbacks, each guarded."""
+def _look_up(
+    request: object, find_identity: IdentityFinder, options: AdapterOptions
+) -> tuple[str | None, str | None, Mapping[str, Any]]:
+    """A request's identity, the `Resolver` of its `LazyIdentity`: the options' `identity` callback, else the
+    adapter's finder, then the options' `context_builder`, each guarded."""
+    identity = _identity(request, find_identity, options)
+    attributes = _attributes_of(identity)
+    builder = options.context_builder
+    if builder is not None:
+        extra = call_safely("ff_otel context_builder raised", builder, request)
+        if isinstance(extra, Mapping):
+            extra_attributes = call_safely(
+                "ff_otel context_builder returned a mapping that cannot be read", dict, extra
+            )
+            if extra_attributes is not None:
+                attributes.update(extra_attributes)
+        elif extra is not None:
+            report(f"ff_otel context_builder returned {type(extra).__name__}, not a mapping; ignored")
+    return identity.targeting_key, None, attributes
 
-    __slots__ = ("_find_identity", "_options", "_request")
 
-    def __init__(self, request: object, find_identity: IdentityFinder, options: AdapterOptions) -> None:
-        self._request = request
-        self._find_identity = find_identity
-        self._options = options
-
-    def __call__(self) -> tuple[str | None, str | None, Mapping[str, Any]]:
-        identity = self._identity()
-        attributes = _attributes_of(identity)
-        builder = self._options.context_builder
-        if builder is not None:
-            extra = call_safely("ff_otel context_builder raised", builder, self._request)
-            if isinstance(extra, Mapping):
-                extra_attributes = call_safely(
-                    "ff_otel context_builder returned a mapping that cannot be read", dict, extra
-                )
-                if extra_attributes is not None:
-                    attributes.update(extra_attributes)
-            elif extra is not None:
-                report(f"ff_otel context_builder returned {type(extra).__name__}, not a mapping; ignored")
-        return identity.targeting_key, None, attributes
-
-    def _identity(self) -> Identity:
-        custom = self._options.identity
-        if custom is not None:
-            found = call_safely("ff_otel identity callable raised", custom, self._request)
-            if isinstance(found, Identity):
-                return _checked(found)
-            if isinstance(found, str | int) and not isinstance(found, bool):
-                return Identity.user(found)
-            if found is not None:
-                report(f"ff_otel identity callable returned {type(found).__name__}; expected Identity, str or None")
-        found = call_safely("ff_otel could not look up the request's user or session", self._find_identity)
-        return ANONYMOUS if found is None else _checked(found)
+def _identity(request: object, find_identity: IdentityFinder, options: AdapterOptions) -> Identity:
+    custom = options.identity
+    if custom is not None:
+        found = call_safely("ff_otel identity callable raised", custom, request)
+        if isinstance(found, Identity):
+            return _checked(found)
+        if isinstance(found, str | int) and not isinstance(found, bool):
+            return Identity.user(found)
+        if found is not None:
+            report(f"ff_otel identity callable returned {type(found).__name__}; expected Identity, str or None")
+    found = call_safely("ff_otel could not look up the request's user or session", find_identity)
+    return ANONYMOUS if found is None else _checked(found)
 
 
 def _checked(identity: Identity) -> Identity:
